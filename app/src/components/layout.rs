@@ -1,0 +1,184 @@
+//! The workspace frame: sidebar, top bar with workspace switcher and user menu.
+
+use crate::components::csrf::CsrfField;
+use crate::serverfns::auth::LogOut;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use msgbuddy_domain::views::{User, WorkspaceSummary};
+use msgbuddy_domain::{Permission, Role};
+
+/// The current workspace, provided to every page inside it. `role` is live: an SSE
+/// `member.role_changed` event updates it, and everything reading it re-renders.
+#[derive(Debug, Clone)]
+pub struct WorkspaceCtx {
+    pub id: String,
+    pub name: RwSignal<String>,
+    pub role: RwSignal<Role>,
+    pub user: User,
+    pub workspaces: Vec<WorkspaceSummary>,
+}
+
+impl WorkspaceCtx {
+    pub fn can(&self, permission: Permission) -> Signal<bool> {
+        let role = self.role;
+        Signal::derive(move || role.get().can(permission))
+    }
+}
+
+/// One entry of the sidebar. Modules add theirs (Inbox, Contacts, Templates, Campaigns,
+/// Analytics) to [`sections`] when they land; an entry shows only if the role may see it.
+struct Section {
+    label: &'static str,
+    testid: &'static str,
+    path: &'static str,
+    needs: Option<Permission>,
+}
+
+fn sections() -> [Section; 2] {
+    [
+        Section {
+            label: "Overview",
+            testid: "nav-overview",
+            path: "",
+            needs: None,
+        },
+        Section {
+            label: "Settings",
+            testid: "nav-settings",
+            path: "/settings",
+            needs: Some(Permission::SettingsView),
+        },
+    ]
+}
+
+#[component]
+pub fn Sidebar(ctx: WorkspaceCtx) -> impl IntoView {
+    let collapsed = RwSignal::new(false);
+    let is_admin = ctx.user.is_platform_admin;
+    let role = ctx.role;
+    let links = sections()
+        .into_iter()
+        .map(|s| {
+            let href = format!("/w/{}{}", ctx.id, s.path);
+            let visible = move || s.needs.is_none_or(|p| role.get().can(p));
+            view! {
+                <Show when=visible>
+                    <li>
+                        <a
+                            href=href.clone()
+                            data-testid=s.testid
+                            class="flex items-center rounded-md px-3 py-2 text-sm font-medium text-slate-200 hover:bg-slate-800"
+                        >
+                            {s.label}
+                        </a>
+                    </li>
+                </Show>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav
+            data-testid="sidebar"
+            aria-label="Main"
+            class=move || if collapsed.get() { "w-16 shrink-0 bg-slate-900 p-2" } else { "w-full shrink-0 bg-slate-900 p-3 md:w-60" }
+        >
+            <div class="mb-4 flex items-center justify-between">
+                <a href="/" class="px-2 text-lg font-bold text-white" class:hidden=move || collapsed.get()>"msgbuddy"</a>
+                <button
+                    type="button"
+                    data-testid="sidebar-toggle"
+                    aria-label=move || if collapsed.get() { "Expand sidebar" } else { "Collapse sidebar" }
+                    aria-expanded=move || (!collapsed.get()).to_string()
+                    on:click=move |_| collapsed.update(|c| *c = !*c)
+                    class="rounded p-1 text-slate-300 hover:bg-slate-800"
+                >
+                    {move || if collapsed.get() { "»" } else { "«" }}
+                </button>
+            </div>
+            <ul class="space-y-1" class:hidden=move || collapsed.get()>
+                {links}
+                {is_admin.then(|| view! {
+                    <li>
+                        <a href="/admin" data-testid="nav-admin" class="flex items-center rounded-md px-3 py-2 text-sm font-medium text-amber-300 hover:bg-slate-800">
+                            "Admin"
+                        </a>
+                    </li>
+                })}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoView {
+    let current = ctx.id.clone();
+    let name = ctx.name;
+    let others = ctx
+        .workspaces
+        .iter()
+        .map(|w| {
+            let selected = w.id == current;
+            view! {
+                <li>
+                    <a
+                        href=format!("/w/{}", w.id)
+                        aria-current=selected.then_some("page")
+                        class="block px-3 py-2 text-sm hover:bg-slate-100"
+                        data-testid="workspace-option"
+                    >
+                        {w.name.clone()}
+                        <span class="ml-2 text-xs text-slate-500">{w.role.label()}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <header data-testid="topbar" class="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-2">
+            <details class="relative" data-testid="workspace-switcher">
+                <summary class="cursor-pointer list-none rounded-md px-2 py-1 font-semibold hover:bg-slate-100" aria-label="Switch workspace">
+                    <span data-testid="current-workspace">{move || name.get()}</span>
+                    " ▾"
+                </summary>
+                <ul class="absolute z-10 mt-1 w-64 rounded-md border border-slate-200 bg-white py-1 shadow">
+                    {others}
+                    <li class="border-t border-slate-100">
+                        <a href="/workspaces/new" data-testid="new-workspace-link" class="block px-3 py-2 text-sm text-indigo-600 hover:bg-slate-100">
+                            "+ New workspace"
+                        </a>
+                    </li>
+                </ul>
+            </details>
+            <div class="flex items-center gap-3">
+                <span
+                    data-testid="live-status"
+                    class=move || if live.get() { "text-xs text-emerald-600" } else { "text-xs text-slate-400" }
+                >
+                    {move || if live.get() { "● Live" } else { "○ Offline" }}
+                </span>
+                <UserMenu user=ctx.user.clone() />
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn UserMenu(user: User) -> impl IntoView {
+    view! {
+        <details class="relative" data-testid="user-menu">
+            <summary class="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100" aria-label="Account menu">
+                {user.name.clone()}
+            </summary>
+            <div class="absolute right-0 z-10 mt-1 w-56 rounded-md border border-slate-200 bg-white py-1 shadow">
+                <p class="px-3 py-2 text-xs text-slate-500" data-testid="user-email">{user.email.clone()}</p>
+                <a href="/account" class="block px-3 py-2 text-sm hover:bg-slate-100">"Account"</a>
+                <form method="post" action=LogOut::url()>
+                    <CsrfField />
+                    <button type="submit" data-testid="logout" class="block w-full px-3 py-2 text-left text-sm hover:bg-slate-100">
+                        "Log out"
+                    </button>
+                </form>
+            </div>
+        </details>
+    }
+}

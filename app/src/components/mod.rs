@@ -1,0 +1,8 @@
+//! Reusable pieces of the UI: layout, forms, states, toasts.
+
+pub mod csrf;
+pub mod forms;
+pub mod layout;
+pub mod live;
+pub mod states;
+pub mod toast;

@@ -1,0 +1,86 @@
+//! msgbuddy's web UI: routes, pages and components, and the server functions they call.
+//! Pages render on the server and work without JavaScript; the WASM bundle hydrates them
+//! for live updates and in-place form submits.
+#![forbid(unsafe_code)]
+// Leptos view types nest deeply; computing their layout needs more than the default 128.
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod serverfns;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::pages::{
+    account::AccountPage,
+    admin::AdminPage,
+    audit::AuditPage,
+    auth::LoginPage,
+    auth::SignupPage,
+    home::HomeRedirect,
+    invitations::InvitationsPage,
+    invite_accept::InviteAcceptPage,
+    members::MembersPage,
+    not_found::NotFound,
+    settings::SettingsPage,
+    workspace::{WorkspaceHome, WorkspaceLayout},
+    workspace_new::NewWorkspacePage,
+};
+
+/// The HTML document around the app, rendered once per page on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-slate-50">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="h-full text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::toast::provide_toasts();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/msgbuddy.css" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Link rel="icon" href="/icons/icon-192.png" />
+        <Meta name="theme-color" content="#4f46e5" />
+        <Meta name="csrf-token" content=components::csrf::csrf_token() />
+        <Title formatter=|t: String| if t.is_empty() { "msgbuddy".to_owned() } else { format!("{t} · msgbuddy") } />
+        <script src="/register-sw.js" defer></script>
+        <Router>
+            <components::toast::Toasts />
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=HomeRedirect ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/workspaces/new") view=NewWorkspacePage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=InviteAcceptPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("/w/:ws") view=WorkspaceLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=WorkspaceHome />
+                    <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("settings/members") view=MembersPage />
+                    <Route path=path!("settings/invitations") view=InvitationsPage />
+                    <Route path=path!("settings/audit") view=AuditPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,48 @@
+//! One module per page.
+
+pub mod account;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod home;
+pub mod invitations;
+pub mod invite_accept;
+pub mod members;
+pub mod not_found;
+pub mod settings;
+pub mod workspace;
+pub mod workspace_new;
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use msgbuddy_domain::{AppError, ErrorCode};
+
+/// Where a logged-out visitor goes: the login page, coming back here afterwards.
+pub fn login_redirect() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    view! { <Redirect path=format!("/login?next={path}") /> }
+}
+
+/// The usual answer to a failed page load: log in, or an error page.
+pub fn error_view(error: AppError) -> AnyView {
+    if error.code == ErrorCode::Unauthenticated {
+        login_redirect().into_any()
+    } else {
+        view! { <crate::components::states::ErrorPage error /> }.into_any()
+    }
+}
+
+/// A centred card for pages outside a workspace (login, sign up, new workspace).
+#[component]
+pub fn CardPage(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <main class="flex min-h-full items-center justify-center px-4 py-12">
+            <div class="w-full max-w-md space-y-6 rounded-xl bg-white p-8 shadow">
+                <h1 class="text-2xl font-bold tracking-tight">{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}

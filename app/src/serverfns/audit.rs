@@ -1,0 +1,24 @@
+//! Browsing the audit log.
+
+use leptos::prelude::*;
+use msgbuddy_domain::AppError;
+use msgbuddy_domain::views::{AuditFilter, AuditRecord};
+
+#[server(endpoint = "audit/list")]
+pub async fn list_audit(
+    workspace_id: String,
+    action: Option<String>,
+    actor_email: Option<String>,
+    before_ms: Option<i64>,
+) -> Result<Vec<AuditRecord>, AppError> {
+    use msgbuddy_core::audit;
+    use msgbuddy_domain::Permission;
+    let (_, member) = crate::server::member(&workspace_id, Permission::AuditLogView).await?;
+    let filter = AuditFilter {
+        action,
+        actor_email,
+        before_ms,
+        limit: Some(100),
+    };
+    Ok(audit::list(&crate::server::db()?, &member.workspace_id, &filter).await?)
+}

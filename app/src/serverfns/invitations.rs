@@ -1,0 +1,91 @@
+//! Invitation links: create, list, revoke, and accept.
+
+use leptos::prelude::*;
+use msgbuddy_domain::AppError;
+use msgbuddy_domain::views::{Invitation, InvitationPreview};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationsView {
+    pub invitations: Vec<Invitation>,
+    pub can_manage: bool,
+}
+
+#[server(endpoint = "invitations/list")]
+pub async fn list_invitations(workspace_id: String) -> Result<InvitationsView, AppError> {
+    use msgbuddy_core::invitations;
+    use msgbuddy_domain::Permission;
+    let (_, member) = crate::server::member(&workspace_id, Permission::InvitationsView).await?;
+    Ok(InvitationsView {
+        invitations: invitations::list_pending(&crate::server::db()?, &member).await?,
+        can_manage: member.role.can(Permission::InvitationsManage),
+    })
+}
+
+/// Creates an invitation and returns its link path (`/invite/<token>`), shown once.
+#[server(endpoint = "invitations/create")]
+pub async fn create_invitation(
+    workspace_id: String,
+    email: Option<String>,
+    role: String,
+) -> Result<String, AppError> {
+    use crate::server::{actor, ctx, member};
+    use msgbuddy_core::invitations;
+    use msgbuddy_domain::values::Email;
+    use msgbuddy_domain::{Permission, Role};
+    let (user, member) = member(&workspace_id, Permission::InvitationsManage).await?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: msgbuddy_domain::role::UnknownRole| {
+            AppError::invalid_field("role", e.to_string())
+        })?;
+    let email = match email.as_deref().map(str::trim) {
+        Some(e) if !e.is_empty() => Some(Email::parse(e)?),
+        _ => None,
+    };
+    let ctx = ctx()?;
+    let created = invitations::create(
+        &ctx.bus,
+        &member,
+        &actor(&user),
+        email.as_ref(),
+        role,
+        ctx.invitation_ttl_ms,
+    )
+    .await?;
+    let link = format!("/invite/{}", created.token);
+    // Without JavaScript the link is shown on the page the form returns to.
+    leptos_axum::redirect(&format!(
+        "/w/{workspace_id}/settings/invitations?link={}",
+        created.token
+    ));
+    Ok(link)
+}
+
+#[server(endpoint = "invitations/revoke")]
+pub async fn revoke_invitation(
+    workspace_id: String,
+    invitation_id: String,
+) -> Result<(), AppError> {
+    use crate::server::{actor, ctx, member};
+    use msgbuddy_core::invitations;
+    use msgbuddy_domain::Permission;
+    let (user, member) = member(&workspace_id, Permission::InvitationsManage).await?;
+    invitations::revoke(&ctx()?.bus, &member, &actor(&user), &invitation_id).await?;
+    Ok(())
+}
+
+#[server(endpoint = "invitations/preview")]
+pub async fn get_invitation_preview(token: String) -> Result<InvitationPreview, AppError> {
+    Ok(msgbuddy_core::invitations::preview(&crate::server::db()?, &token).await?)
+}
+
+#[server(endpoint = "invitations/accept")]
+pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+    use crate::server::{client_ip, ctx, require_user};
+    use msgbuddy_core::invitations;
+    let user = require_user().await?;
+    let member = invitations::accept(&ctx()?.bus, &user, client_ip(), &token).await?;
+    leptos_axum::redirect(&format!("/w/{}", member.workspace_id));
+    Ok(())
+}

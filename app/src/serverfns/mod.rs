@@ -1,0 +1,10 @@
+//! Server functions, grouped by area. Each checks who is asking, calls one service in
+//! `msgbuddy-core`, and returns its result; no SQL or business rules live here.
+
+pub mod account;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod invitations;
+pub mod members;
+pub mod workspaces;

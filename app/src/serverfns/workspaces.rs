@@ -1,0 +1,106 @@
+//! Creating workspaces, the workspace shell's data, and workspace settings.
+
+use leptos::prelude::*;
+use msgbuddy_domain::values::WorkspaceSettings;
+use msgbuddy_domain::views::{User, WorkspaceSummary};
+use msgbuddy_domain::{AppError, Role};
+use serde::{Deserialize, Serialize};
+
+/// Everything the workspace layout needs: who, where, with which role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceView {
+    pub user: User,
+    pub current: WorkspaceSummary,
+    pub workspaces: Vec<WorkspaceSummary>,
+    pub role: Role,
+}
+
+#[server(endpoint = "workspaces/create")]
+pub async fn create_workspace(name: String) -> Result<(), AppError> {
+    use crate::server::{actor, ctx, require_user};
+    use msgbuddy_core::workspaces;
+    use msgbuddy_domain::values::WorkspaceName;
+    let user = require_user().await?;
+    let name = WorkspaceName::parse(&name)?;
+    let ws = workspaces::create(&ctx()?.bus, &actor(&user), &name).await?;
+    leptos_axum::redirect(&format!("/w/{}", ws.id));
+    Ok(())
+}
+
+#[server(endpoint = "workspaces/view")]
+pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, AppError> {
+    use msgbuddy_core::workspaces;
+    use msgbuddy_domain::Permission;
+    let (user, member) = crate::server::member(&workspace_id, Permission::WorkspaceView).await?;
+    let list = workspaces::list_for_user(&crate::server::db()?, &user.id).await?;
+    let current = list
+        .iter()
+        .find(|w| w.id == workspace_id)
+        .cloned()
+        .ok_or_else(AppError::not_found)?;
+    Ok(WorkspaceView {
+        user,
+        current,
+        workspaces: list,
+        role: member.role,
+    })
+}
+
+/// The settings plus the time zone names the form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsForm {
+    pub settings: WorkspaceSettings,
+    pub time_zones: Vec<String>,
+    pub can_edit: bool,
+}
+
+#[server(endpoint = "workspaces/settings")]
+pub async fn get_settings(workspace_id: String) -> Result<SettingsForm, AppError> {
+    use msgbuddy_core::workspaces;
+    use msgbuddy_domain::Permission;
+    use msgbuddy_domain::values::TimeZone;
+    let (_, member) = crate::server::member(&workspace_id, Permission::SettingsView).await?;
+    let settings = workspaces::settings(&crate::server::db()?, &member).await?;
+    Ok(SettingsForm {
+        settings,
+        time_zones: TimeZone::all_names().map(str::to_owned).collect(),
+        can_edit: member.role.can(Permission::SettingsEdit),
+    })
+}
+
+/// Saves the settings form. Business hours come as `<day>_open` / `<day>_close` fields.
+#[server(endpoint = "workspaces/settings/save")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_settings(
+    workspace_id: String,
+    name: String,
+    time_zone: String,
+    default_language: String,
+    #[server(default)] hours: std::collections::HashMap<String, String>,
+) -> Result<(), AppError> {
+    use crate::server::{actor, ctx, member};
+    use msgbuddy_core::workspaces;
+    use msgbuddy_domain::Permission;
+    use msgbuddy_domain::values::{BusinessHours, Language, TimeZone, WEEKDAYS, WorkspaceName};
+    let (user, member) = member(&workspace_id, Permission::SettingsEdit).await?;
+    let mut days = [None; 7];
+    for (i, day) in WEEKDAYS.iter().enumerate() {
+        let open = hours
+            .get(&format!("{day}_open"))
+            .map(String::as_str)
+            .unwrap_or("");
+        let close = hours
+            .get(&format!("{day}_close"))
+            .map(String::as_str)
+            .unwrap_or("");
+        days[i] = BusinessHours::parse_day(day, open, close)?;
+    }
+    let settings = WorkspaceSettings {
+        name: WorkspaceName::parse(&name)?.as_str().to_owned(),
+        time_zone: TimeZone::parse(&time_zone)?.as_str().to_owned(),
+        default_language: Language::parse(&default_language)?.as_str().to_owned(),
+        business_hours: BusinessHours(days),
+    };
+    workspaces::update_settings(&ctx()?.bus, &member, &actor(&user), &settings).await?;
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! The database handle: SQLite by default, PostgreSQL when `DATABASE_URL` says so.
+//!
+//! Most queries are portable SQL run through sqlx's `Any` driver (text ids, integer
+//! millisecond timestamps, `$n` placeholders, which SQLite accepts too), so there is one
+//! source of business logic. What truly differs between the two (how events travel between
+//! server instances, the job store) is chosen from [`Backend`] in the few places that need it.
+//!
+//! SQLite allows one writer at a time. Rather than let writers race for the lock and retry,
+//! all writes go through a single-connection `writer` pool, while reads use the `reader`
+//! pool of several connections (WAL mode lets them run beside the writer). On PostgreSQL
+//! both are the same pool.
+
+use crate::error::Result;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    backend: Backend,
+    url: String,
+    reader: AnyPool,
+    writer: AnyPool,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+impl Db {
+    /// Opens the database named by `url`. A SQLite file is created if it does not exist.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            crate::Error::internal("DATABASE_URL must start with sqlite: or postgres://")
+        })?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let db = match backend {
+            Backend::Sqlite => {
+                let writer = sqlite_pool(1).connect(&url).await?;
+                // WAL is a property of the file; set it once through the writer before
+                // readers open.
+                writer.execute("PRAGMA journal_mode = WAL").await?;
+                let reader = sqlite_pool(max_connections.max(2)).connect(&url).await?;
+                Db {
+                    backend,
+                    url,
+                    reader,
+                    writer,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(&url)
+                    .await?;
+                Db {
+                    backend,
+                    url,
+                    reader: pool.clone(),
+                    writer: pool,
+                }
+            }
+        };
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL this handle was opened with; the job store opens its own typed pool on it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Pool for reads.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Pool for writes and read-modify-write transactions.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Applies every migration of this backend that has not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers, for `/healthz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.reader).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+/// Milliseconds since the Unix epoch, the one timestamp format in the database.
+pub fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A new id: a type prefix, the creation time and 64 random bits, so ids sort by age and
+/// say what they name (`usr_…`, `ws_…`).
+pub fn new_id(prefix: &str) -> String {
+    let mut random = [0u8; 8];
+    crate::crypto::fill_random(&mut random);
+    format!("{prefix}_{:011x}{}", now_ms(), crate::crypto::hex(&random))
+}

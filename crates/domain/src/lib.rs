@@ -1,0 +1,14 @@
+//! The vocabulary of msgbuddy: validated values, roles and the permission matrix, domain
+//! events and the one error type. Compiles for the server and for the browser, so the UI
+//! and the server agree on what a role may do.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod event;
+pub mod role;
+pub mod values;
+pub mod views;
+
+pub use error::{AppError, ErrorCode};
+pub use event::{DomainEvent, EventEnvelope};
+pub use role::{Permission, Role};

@@ -1,0 +1,320 @@
+//! Validated values. Once parsed, a value is trusted everywhere else.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// An email address, trimmed and lower-cased so it is one identity however it is typed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || AppError::invalid_field("email", "Enter a valid email address.");
+        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(email))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub const PASSWORD_MIN_CHARS: usize = 8;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// A new password that meets the length policy (8 to 128 characters, any characters).
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let chars = raw.chars().count();
+        if chars < PASSWORD_MIN_CHARS {
+            return Err(AppError::invalid_field(
+                "password",
+                format!("Use at least {PASSWORD_MIN_CHARS} characters for the password."),
+            ));
+        }
+        if chars > PASSWORD_MAX_CHARS {
+            return Err(AppError::invalid_field(
+                "password",
+                format!("Use at most {PASSWORD_MAX_CHARS} characters for the password."),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+fn bounded_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid_field(
+            field,
+            format!("{label} cannot be empty."),
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(AppError::invalid_field(
+            field,
+            format!("{label} can be at most {max} characters."),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            field,
+            format!("{label} has invalid characters."),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A person's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        bounded_text("name", "Name", raw, 80).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A workspace's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceName(String);
+
+impl WorkspaceName {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        bounded_text("name", "Workspace name", raw, 80).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A language tag such as `en`, `pt-BR` or `zh-Hant`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Language(String);
+
+impl Language {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let tag = raw.trim();
+        let mut parts = tag.split('-');
+        let primary = parts.next().unwrap_or_default();
+        let primary_ok =
+            (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
+        let rest_ok = parts
+            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !primary_ok || !rest_ok {
+            return Err(AppError::invalid_field(
+                "default_language",
+                "Use a language code such as en, es or pt-BR.",
+            ));
+        }
+        Ok(Self(tag.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IANA time zone name such as `Europe/Berlin`; checked against the time zone table on
+/// the server, where the table lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeZone(String);
+
+impl TimeZone {
+    #[cfg(feature = "server")]
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let name = raw.trim();
+        name.parse::<chrono_tz::Tz>()
+            .map(|_| Self(name.to_owned()))
+            .map_err(|_| {
+                AppError::invalid_field("time_zone", format!("`{name}` is not a known time zone."))
+            })
+    }
+    #[cfg(feature = "server")]
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Opening hours for one weekday, in minutes after local midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayHours {
+    pub open: u16,
+    pub close: u16,
+}
+
+/// Business hours per weekday (Monday first); `None` is closed all day. Later modules read
+/// them for away messages and inactivity rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessHours(pub [Option<DayHours>; 7]);
+
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl Default for BusinessHours {
+    /// Monday to Friday, 09:00 to 17:00.
+    fn default() -> Self {
+        let day = Some(DayHours {
+            open: 9 * 60,
+            close: 17 * 60,
+        });
+        Self([day, day, day, day, day, None, None])
+    }
+}
+
+impl BusinessHours {
+    /// Parses one weekday's `HH:MM` open and close times; both empty means closed.
+    pub fn parse_day(day: &str, open: &str, close: &str) -> Result<Option<DayHours>, AppError> {
+        let (open, close) = (open.trim(), close.trim());
+        if open.is_empty() && close.is_empty() {
+            return Ok(None);
+        }
+        let field = format!("hours_{day}");
+        let bad = || {
+            AppError::invalid_field(
+                &field,
+                format!("Use HH:MM times for {day}, opening before closing."),
+            )
+        };
+        let open = parse_hhmm(open).ok_or_else(bad)?;
+        let close = parse_hhmm(close).ok_or_else(bad)?;
+        if open >= close {
+            return Err(bad());
+        }
+        Ok(Some(DayHours { open, close }))
+    }
+}
+
+fn parse_hhmm(s: &str) -> Option<u16> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && s.len() <= 5).then_some(h * 60 + m)
+}
+
+pub fn format_hhmm(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The settings of a workspace that admins edit and later modules read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceSettings {
+    pub name: String,
+    pub time_zone: String,
+    pub default_language: String,
+    pub business_hours: BusinessHours,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        let cases = [
+            ("  Ana@Example.COM ", Some("ana@example.com")),
+            ("a.b+tag@sub.example.org", Some("a.b+tag@sub.example.org")),
+            ("no-at-sign.example.com", None),
+            ("@example.com", None),
+            ("ana@localhost", None),
+            ("ana@exa mple.com", None),
+            ("ana@.example.com", None),
+            ("ana@example..com", None),
+            ("", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                Email::parse(raw)
+                    .ok()
+                    .map(|e| e.as_str().to_owned())
+                    .as_deref(),
+                expected,
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_must_be_between_8_and_128_characters() {
+        assert!(NewPassword::parse("1234567").is_err());
+        assert!(NewPassword::parse("12345678").is_ok());
+        assert!(NewPassword::parse(&"x".repeat(64)).is_ok());
+        assert!(NewPassword::parse(&"é".repeat(128)).is_ok());
+        assert!(NewPassword::parse(&"x".repeat(129)).is_err());
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("supersecret").ok()),
+            "Some(NewPassword(***))"
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            WorkspaceName::parse("  Acme  ").map(|n| n.as_str().to_owned()),
+            Ok("Acme".into())
+        );
+        assert!(WorkspaceName::parse("   ").is_err());
+        assert!(WorkspaceName::parse(&"a".repeat(81)).is_err());
+        assert!(PersonName::parse("Ana\u{0}").is_err());
+    }
+
+    #[test]
+    fn languages_look_like_language_tags() {
+        for ok in ["en", "pt-BR", "zh-Hant", "fil"] {
+            assert!(Language::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "EN", "english", "e", "en_US", "en--US"] {
+            assert!(Language::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn business_hours_parse_per_day() {
+        assert_eq!(BusinessHours::parse_day("mon", "", ""), Ok(None));
+        assert_eq!(
+            BusinessHours::parse_day("mon", "08:30", "17:00"),
+            Ok(Some(DayHours {
+                open: 510,
+                close: 1020
+            }))
+        );
+        assert!(BusinessHours::parse_day("mon", "17:00", "08:00").is_err());
+        assert!(BusinessHours::parse_day("mon", "25:00", "26:00").is_err());
+        assert!(BusinessHours::parse_day("mon", "09:00", "").is_err());
+        assert_eq!(format_hhmm(510), "08:30");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn time_zones_come_from_the_iana_table() {
+        assert!(TimeZone::parse("Europe/Berlin").is_ok());
+        assert!(TimeZone::parse("UTC").is_ok());
+        assert!(TimeZone::parse("Mars/Olympus").is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! `GET /events?workspace=<id>`: the workspace's domain events over SSE.
+//!
+//! Each event's SSE `id` is its per-workspace sequence number. A client that reconnects
+//! with `Last-Event-ID: n` first receives every event after `n` from the database, then
+//! live ones, so a dropped connection leaves no gap. Events are filtered by the member's
+//! role, which is followed live: a `member.role_changed` for this member changes what the
+//! rest of the stream shows, and `member.removed` ends it.
+
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use msgbuddy_core::events::EventBus;
+use msgbuddy_core::{auth, workspaces};
+use msgbuddy_domain::{AppError, DomainEvent, EventEnvelope, Permission, Role};
+use serde::Deserialize;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+use tower_sessions::Session;
+
+/// How many stored events one database read returns while catching up.
+const BATCH: i64 = 200;
+/// A subscriber re-checks the database this often even without a wake-up, so an event
+/// whose wake-up was lost (listener reconnecting) still arrives.
+const RECHECK: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    workspace: String,
+    /// For clients that cannot set `Last-Event-ID` (the header wins when both are given).
+    last_event_id: Option<i64>,
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let db = state.db();
+    let user = auth::current_user(db, &session, state.services.absolute_session_ms)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    let member =
+        workspaces::access(db, &user.id, &query.workspace, Permission::WorkspaceView).await?;
+    let header_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let cursor = match header_id.or(query.last_event_id) {
+        Some(seen) => seen.max(0),
+        None => state.bus().latest_seq(&member.workspace_id).await?,
+    };
+    let feed = Feed {
+        bus: state.bus().clone(),
+        workspace_id: member.workspace_id,
+        user_id: user.id,
+        role: member.role,
+        cursor,
+        ready: VecDeque::new(),
+        wakeups: state.bus().subscribe(),
+        shutdown: state.shutdown.clone(),
+        done: false,
+    };
+    let events = futures::stream::unfold(feed, |mut feed| async move {
+        let event = feed.next().await?;
+        Some((Ok(event), feed))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))))
+}
+
+struct Feed {
+    bus: EventBus,
+    workspace_id: String,
+    user_id: String,
+    role: Role,
+    cursor: i64,
+    ready: VecDeque<Event>,
+    wakeups: broadcast::Receiver<msgbuddy_core::events::Wakeup>,
+    shutdown: watch::Receiver<bool>,
+    done: bool,
+}
+
+impl Feed {
+    /// The next SSE event to send, or `None` when the stream should end.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Some(event);
+            }
+            if self.done || *self.shutdown.borrow() {
+                return None;
+            }
+            match self
+                .bus
+                .events_after(&self.workspace_id, self.cursor, BATCH)
+                .await
+            {
+                Ok(batch) if !batch.is_empty() => {
+                    for envelope in batch {
+                        self.take(envelope);
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "event stream could not read events");
+                    return None;
+                }
+            }
+            self.wait().await;
+        }
+    }
+
+    /// Advances past one stored event, queueing it if this member may see it.
+    fn take(&mut self, envelope: EventEnvelope) {
+        self.cursor = envelope.seq;
+        match &envelope.event {
+            DomainEvent::RoleChanged { user_id, to, .. } if *user_id == self.user_id => {
+                self.role = *to
+            }
+            DomainEvent::MemberRemoved { user_id } if *user_id == self.user_id => self.done = true,
+            DomainEvent::WorkspaceSuspended { suspended: true } => self.done = true,
+            _ => {}
+        }
+        // A member always hears about their own removal, whatever their role.
+        if envelope.event.visible_to(self.role) || self.done {
+            match serde_json::to_string(&envelope.event) {
+                Ok(data) => self.ready.push_back(
+                    Event::default()
+                        .id(envelope.seq.to_string())
+                        .event(envelope.event.name())
+                        .data(data),
+                ),
+                Err(e) => tracing::error!(error = %e, "event could not be serialized"),
+            }
+        }
+    }
+
+    /// Sleeps until this workspace has something new, the periodic re-check, or shutdown.
+    async fn wait(&mut self) {
+        let recheck = tokio::time::sleep(RECHECK);
+        tokio::pin!(recheck);
+        loop {
+            tokio::select! {
+                woke = self.wakeups.recv() => match woke {
+                    Ok(w) if w.workspace_id == self.workspace_id && w.seq > self.cursor => return,
+                    Ok(_) => continue,
+                    // Missed wake-ups are harmless: the database has everything.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => { self.done = true; return }
+                },
+                _ = &mut recheck => return,
+                _ = self.shutdown.changed() => return,
+            }
+        }
+    }
+}

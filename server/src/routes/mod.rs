@@ -1,0 +1,95 @@
+//! The HTTP surface: pages and server functions (Leptos), `/healthz`, `/events`, static
+//! files, and the layers every request passes through.
+
+mod events;
+mod health;
+
+use crate::csrf;
+use crate::state::AppState;
+use app::server::ClientIp;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use msgbuddy_core::sessions::SqlSessionStore;
+use std::net::SocketAddr;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Session cookie settings.
+pub struct SessionSettings {
+    pub secure: bool,
+    pub idle: time::Duration,
+}
+
+pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSettings) -> Router {
+    let routes = generate_route_list(app::App);
+    let services = state.services.clone();
+    let options = state.leptos_options.clone();
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("msgbuddy_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(settings.idle));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/events", get(events::stream))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(services.clone()),
+            move || app::shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(middleware::from_fn(csrf::protect))
+        .layer(session_layer)
+        .layer(middleware::from_fn_with_state(state.clone(), client_ip))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Records the client's address for rate limits and the audit log: the socket peer, or the
+/// first `X-Forwarded-For` hop when a trusted proxy sits in front.
+async fn client_ip(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let forwarded = state
+        .trust_proxy
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()
+                .map(|s| s.trim().to_owned())
+        })
+        .flatten();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    if let Some(ip) = forwarded.or(peer) {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
+}

@@ -1,0 +1,41 @@
+//! The clean-up job: deletes invitations that expired unaccepted and sessions past expiry.
+
+use super::JobContext;
+use apalis::prelude::{BoxDynError, Data};
+use msgbuddy_core::invitations;
+use msgbuddy_core::sessions::SqlSessionStore;
+use serde::{Deserialize, Serialize};
+
+/// The job's payload. Empty today; `#[serde(default)]` keeps old queued rows readable when
+/// fields are added.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Cleanup {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CleanupReport {
+    pub invitations: u64,
+    pub sessions: u64,
+}
+
+/// The work itself, callable directly (the command line, tests) or from the worker.
+pub async fn run_cleanup(ctx: &JobContext) -> msgbuddy_core::Result<CleanupReport> {
+    let invitations = invitations::delete_expired(&ctx.db, 0).await?;
+    let sessions = SqlSessionStore::new(ctx.db.clone())
+        .delete_expired()
+        .await?;
+    if invitations + sessions > 0 {
+        tracing::info!(invitations, sessions, "cleaned up expired rows");
+    }
+    Ok(CleanupReport {
+        invitations,
+        sessions,
+    })
+}
+
+/// The apalis handler.
+pub async fn handle(_job: Cleanup, ctx: Data<JobContext>) -> Result<CleanupReport, BoxDynError> {
+    run_cleanup(&ctx)
+        .await
+        .map_err(|e| Box::new(e) as BoxDynError)
+}

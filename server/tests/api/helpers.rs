@@ -1,0 +1,394 @@
+//! Test harness: the real server on port 0 over a fresh database (a temporary SQLite file,
+//! or a new PostgreSQL database when `TEST_DATABASE_URL` is set), and a browser-like
+//! client that keeps cookies and the CSRF token.
+
+use msgbuddy_core::{Backend, Db};
+use msgbuddy_domain::AppError;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::Value;
+use server::config::Config;
+use server::startup;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::watch;
+
+/// The backends every storage and integration test runs on.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        all.push(Backend::Postgres);
+    }
+    all
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        msgbuddy_core::db::now_ms(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A fresh database, removed again when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub data_dir: PathBuf,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let data_dir = std::env::temp_dir().join(unique("msgbuddy_test"));
+        std::fs::create_dir_all(&data_dir).expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}/test.db", data_dir.display()),
+                data_dir,
+                pg_admin: None,
+            },
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = unique("msgbuddy_t");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    data_dir,
+                    pg_admin: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some((admin, name)) = self.pg_admin.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .execute(&mut conn)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Settings tests may change; everything else comes from the defaults.
+pub fn test_config(db: &TestDb, overrides: &[(&str, &str)]) -> Config {
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    env.insert("DATABASE_URL".into(), db.url.clone());
+    env.insert(
+        "MSGBUDDY_DATA_DIR".into(),
+        db.data_dir.display().to_string(),
+    );
+    env.insert("MSGBUDDY_SEED_DEMO".into(), "false".into());
+    env.insert("MSGBUDDY_WORKER".into(), "false".into());
+    env.insert("MSGBUDDY_LOGIN_LIMIT_PER_IP".into(), "1000".into());
+    env.insert("MSGBUDDY_LOGIN_LIMIT_PER_ACCOUNT".into(), "1000".into());
+    for (k, v) in overrides {
+        env.insert((*k).into(), (*v).into());
+    }
+    Config::from_sources(|k| env.get(k).cloned(), &BTreeMap::new()).expect("test config is valid")
+}
+
+/// One running server.
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub bus: msgbuddy_core::events::EventBus,
+    shutdown: watch::Sender<bool>,
+}
+
+impl TestApp {
+    pub async fn spawn(db: &TestDb, overrides: &[(&str, &str)]) -> TestApp {
+        let config = test_config(db, overrides);
+        let database = startup::open_db(&config)
+            .await
+            .expect("database opens and migrates");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("port");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("msgbuddy")
+            .site_root("target/site")
+            .site_addr(addr)
+            .build();
+        let server = startup::build(&config, database.clone(), options)
+            .await
+            .expect("server builds");
+        let bus = server.state.services.bus.clone();
+        let router = server::routes::router(
+            server.state.clone(),
+            server.sessions.clone(),
+            server.session_settings,
+        );
+        let shutdown = server.shutdown_tx;
+        let mut stop = shutdown.subscribe();
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stop.changed().await;
+            })
+            .await;
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            db: database,
+            bus,
+            shutdown,
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// A client that behaves like a browser: keeps cookies, reads the page's CSRF token and
+/// sends it with every form.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            // A hung request fails the test instead of hanging the suite.
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Browser {
+            client,
+            base: base.to_owned(),
+            csrf: String::new(),
+            jar,
+        }
+    }
+
+    /// Loads a page as a browser would; remembers its CSRF token.
+    pub async fn page(&mut self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .expect("page request");
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap_or_default();
+        if let Some(token) = meta_csrf(&body) {
+            self.csrf = token;
+        }
+        (status, body)
+    }
+
+    /// Calls a server function the way the hydrated app does (form body, JSON answer).
+    pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Result<Value, AppError> {
+        if self.csrf.is_empty() {
+            self.page("/login").await;
+        }
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        let csrf = self.csrf.clone();
+        fields.push(("csrf_token", &csrf));
+        let res = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded(&fields))
+            .send()
+            .await
+            .expect("server function request");
+        decode_call(res).await
+    }
+
+    pub async fn sign_up(
+        &mut self,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<(), AppError> {
+        self.call(
+            "auth/signup",
+            &[("name", name), ("email", email), ("password", password)],
+        )
+        .await?;
+        self.page("/account").await;
+        Ok(())
+    }
+
+    pub async fn log_in(&mut self, email: &str, password: &str) -> Result<(), AppError> {
+        self.call("auth/login", &[("email", email), ("password", password)])
+            .await?;
+        self.page("/account").await;
+        Ok(())
+    }
+
+    /// Creates a workspace and returns its id.
+    pub async fn create_workspace(&mut self, name: &str) -> String {
+        self.call("workspaces/create", &[("name", name)])
+            .await
+            .expect("workspace created");
+        let me = self.call("me", &[]).await.expect("me");
+        me["workspaces"]
+            .as_array()
+            .and_then(|list| list.iter().find(|w| w["name"] == name))
+            .and_then(|w| w["id"].as_str())
+            .expect("new workspace listed")
+            .to_owned()
+    }
+
+    /// Creates an invitation link token in `workspace_id` for `role`.
+    pub async fn invite(&mut self, workspace_id: &str, role: &str) -> String {
+        let link = self
+            .call(
+                "invitations/create",
+                &[
+                    ("workspace_id", workspace_id),
+                    ("role", role),
+                    ("email", ""),
+                ],
+            )
+            .await
+            .expect("invitation created");
+        link.as_str()
+            .and_then(|l| l.strip_prefix("/invite/"))
+            .expect("link")
+            .to_owned()
+    }
+
+    pub async fn user_id(&mut self) -> String {
+        let me = self.call("me", &[]).await.expect("me");
+        me["user"]["id"].as_str().expect("logged in").to_owned()
+    }
+
+    /// The value of this client's session cookie, as the server last set it.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().ok()?;
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split(';').find_map(|c| {
+            c.trim()
+                .strip_prefix("msgbuddy_session=")
+                .map(str::to_owned)
+        })
+    }
+
+    /// A second browser carrying a given session cookie (a stolen or stale one).
+    pub fn with_session_cookie(base: &str, value: &str) -> Browser {
+        let b = Browser::new(base);
+        let url = base.parse().expect("base url");
+        b.jar
+            .add_cookie_str(&format!("msgbuddy_session={value}; Path=/"), &url);
+        b
+    }
+}
+
+/// Signs up a user in a fresh browser and joins them to `workspace_id` as `role`.
+pub async fn member_with_role(
+    app: &TestApp,
+    owner: &mut Browser,
+    workspace_id: &str,
+    role: &str,
+) -> (Browser, String) {
+    let token = owner.invite(workspace_id, role).await;
+    let mut b = app.browser();
+    let email = format!("{}@example.com", unique(role).to_lowercase());
+    b.sign_up(role, &email, "password-123")
+        .await
+        .expect("sign up");
+    b.call("invitations/accept", &[("token", &token)])
+        .await
+        .expect("accept");
+    let id = b.user_id().await;
+    (b, id)
+}
+
+pub async fn decode_call(res: reqwest::Response) -> Result<Value, AppError> {
+    let failed = res.headers().contains_key("serverfnerror") || !res.status().is_success();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    if failed {
+        return Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| {
+            AppError::new(
+                msgbuddy_domain::ErrorCode::Internal,
+                format!("HTTP {status}: {text}"),
+            )
+        }));
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn meta_csrf(html: &str) -> Option<String> {
+    let start =
+        html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned()).filter(|t| !t.is_empty())
+}
+
+pub fn serde_urlencoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn unique_email(prefix: &str) -> String {
+    format!("{}@example.com", unique(prefix).to_lowercase())
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real server, real database (SQLite, and PostgreSQL when
+//! `TEST_DATABASE_URL` is set), real sessions, real job queue.
+
+mod auth;
+mod csrf;
+mod events;
+mod health;
+mod helpers;
+mod jobs;
+mod permissions;
+mod storage;
+mod tenancy;
+mod workspaces;
