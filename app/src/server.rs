@@ -88,3 +88,18 @@ pub fn set_status(code: u16) {
         res.set_status(status);
     }
 }
+
+/// Checks a mutating server function's `csrf_token` argument against the session.
+///
+/// The server's CSRF layer already refused any request without the right token; mutating
+/// server functions take the token as an argument as well, so hydrated `ActionForm`s (which
+/// send only the function's arguments) carry it, and each function checks it again.
+pub async fn verify_csrf(given: &str) -> Result<(), AppError> {
+    let expected = auth::existing_csrf_token(&session().await?).await?;
+    match expected {
+        Some(token) if msgbuddy_core::crypto::secure_eq(token.as_bytes(), given.as_bytes()) => {
+            Ok(())
+        }
+        _ => Err(AppError::csrf()),
+    }
+}

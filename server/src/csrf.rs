@@ -62,10 +62,9 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 }
 
 fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site == "cross-site" || site == "same-site" {
-            return Err("cross-site request");
-        }
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(site, Some("cross-site" | "same-site")) {
+        return Err("cross-site request");
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers

@@ -46,9 +46,14 @@ pub fn Toasts() -> impl IntoView {
     let queue = use_context::<ToastQueue>()
         .map(|q| q.0)
         .unwrap_or_else(|| RwSignal::new(Vec::new()));
+    // Effects run only in the browser, once the page is hydrated: tests (and users' own
+    // Playwright suites) wait for `data-hydrated="true"` before using interactive controls.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <div
             data-testid="toasts"
+            data-hydrated=move || hydrated.get().to_string()
             class="pointer-events-none fixed bottom-4 right-4 z-50 flex flex-col gap-2"
             role="status"
             aria-live="polite"

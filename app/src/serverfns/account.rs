@@ -1,6 +1,8 @@
 //! The logged-in user's own account.
 
 use leptos::prelude::*;
+// Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
+use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::AppError;
 use msgbuddy_domain::views::{User, WorkspaceSummary};
 use serde::{Deserialize, Serialize};
@@ -13,7 +15,7 @@ pub struct Me {
 }
 
 /// `None` when nobody is logged in.
-#[server(endpoint = "me")]
+#[server(input = GetUrl, endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     use msgbuddy_core::workspaces;
     let Some(user) = crate::server::current_user().await? else {
@@ -25,9 +27,11 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 
 #[server(endpoint = "account/password")]
 pub async fn change_password(
+    csrf_token: String,
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{db, require_user, session};
     use msgbuddy_core::{accounts, auth};
     use msgbuddy_domain::values::NewPassword;

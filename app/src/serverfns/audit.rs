@@ -1,10 +1,12 @@
 //! Browsing the audit log.
 
 use leptos::prelude::*;
+// Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
+use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::AppError;
-use msgbuddy_domain::views::{AuditFilter, AuditRecord};
+use msgbuddy_domain::views::AuditRecord;
 
-#[server(endpoint = "audit/list")]
+#[server(input = GetUrl, endpoint = "audit/list")]
 pub async fn list_audit(
     workspace_id: String,
     action: Option<String>,
@@ -14,7 +16,7 @@ pub async fn list_audit(
     use msgbuddy_core::audit;
     use msgbuddy_domain::Permission;
     let (_, member) = crate::server::member(&workspace_id, Permission::AuditLogView).await?;
-    let filter = AuditFilter {
+    let filter = msgbuddy_domain::views::AuditFilter {
         action,
         actor_email,
         before_ms,

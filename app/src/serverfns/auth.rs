@@ -14,11 +14,13 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[server(endpoint = "auth/signup")]
 pub async fn sign_up(
+    csrf_token: String,
     name: String,
     email: String,
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{client_ip, ctx, session};
     use msgbuddy_core::{accounts, auth, rate_limit};
     use msgbuddy_domain::values::{Email, NewPassword, PersonName};
@@ -39,7 +41,13 @@ pub async fn sign_up(
 }
 
 #[server(endpoint = "auth/login")]
-pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn log_in(
+    csrf_token: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{client_ip, ctx, session};
     use msgbuddy_core::{accounts, auth, rate_limit};
     let ctx = ctx()?;
@@ -63,7 +71,8 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
 }
 
 #[server(endpoint = "auth/logout")]
-pub async fn log_out() -> Result<(), AppError> {
+pub async fn log_out(csrf_token: String) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use msgbuddy_core::auth;
     auth::end(&crate::server::session().await?).await?;
     leptos_axum::redirect("/login");

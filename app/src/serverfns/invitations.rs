@@ -1,6 +1,8 @@
 //! Invitation links: create, list, revoke, and accept.
 
 use leptos::prelude::*;
+// Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
+use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::AppError;
 use msgbuddy_domain::views::{Invitation, InvitationPreview};
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ pub struct InvitationsView {
     pub can_manage: bool,
 }
 
-#[server(endpoint = "invitations/list")]
+#[server(input = GetUrl, endpoint = "invitations/list")]
 pub async fn list_invitations(workspace_id: String) -> Result<InvitationsView, AppError> {
     use msgbuddy_core::invitations;
     use msgbuddy_domain::Permission;
@@ -25,10 +27,12 @@ pub async fn list_invitations(workspace_id: String) -> Result<InvitationsView, A
 /// Creates an invitation and returns its link path (`/invite/<token>`), shown once.
 #[server(endpoint = "invitations/create")]
 pub async fn create_invitation(
+    csrf_token: String,
     workspace_id: String,
     email: Option<String>,
     role: String,
 ) -> Result<String, AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{actor, ctx, member};
     use msgbuddy_core::invitations;
     use msgbuddy_domain::values::Email;
@@ -64,9 +68,11 @@ pub async fn create_invitation(
 
 #[server(endpoint = "invitations/revoke")]
 pub async fn revoke_invitation(
+    csrf_token: String,
     workspace_id: String,
     invitation_id: String,
 ) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{actor, ctx, member};
     use msgbuddy_core::invitations;
     use msgbuddy_domain::Permission;
@@ -75,13 +81,14 @@ pub async fn revoke_invitation(
     Ok(())
 }
 
-#[server(endpoint = "invitations/preview")]
+#[server(input = GetUrl, endpoint = "invitations/preview")]
 pub async fn get_invitation_preview(token: String) -> Result<InvitationPreview, AppError> {
     Ok(msgbuddy_core::invitations::preview(&crate::server::db()?, &token).await?)
 }
 
 #[server(endpoint = "invitations/accept")]
-pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+pub async fn accept_invitation(csrf_token: String, token: String) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{client_ip, ctx, require_user};
     use msgbuddy_core::invitations;
     let user = require_user().await?;

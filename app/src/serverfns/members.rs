@@ -1,6 +1,8 @@
 //! A workspace's members.
 
 use leptos::prelude::*;
+// Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
+use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::AppError;
 use msgbuddy_domain::views::MemberInfo;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ pub struct MembersView {
     pub me: String,
 }
 
-#[server(endpoint = "members/list")]
+#[server(input = GetUrl, endpoint = "members/list")]
 pub async fn list_members(workspace_id: String) -> Result<MembersView, AppError> {
     use msgbuddy_core::members;
     use msgbuddy_domain::Permission;
@@ -26,10 +28,12 @@ pub async fn list_members(workspace_id: String) -> Result<MembersView, AppError>
 
 #[server(endpoint = "members/role")]
 pub async fn change_role(
+    csrf_token: String,
     workspace_id: String,
     user_id: String,
     role: String,
 ) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{actor, ctx, member};
     use msgbuddy_core::members;
     use msgbuddy_domain::{Permission, Role};
@@ -44,7 +48,12 @@ pub async fn change_role(
 }
 
 #[server(endpoint = "members/remove")]
-pub async fn remove_member(workspace_id: String, user_id: String) -> Result<(), AppError> {
+pub async fn remove_member(
+    csrf_token: String,
+    workspace_id: String,
+    user_id: String,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{actor, ctx, member};
     use msgbuddy_core::members;
     use msgbuddy_domain::Permission;

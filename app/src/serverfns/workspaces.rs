@@ -1,6 +1,8 @@
 //! Creating workspaces, the workspace shell's data, and workspace settings.
 
 use leptos::prelude::*;
+// Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
+use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::values::WorkspaceSettings;
 use msgbuddy_domain::views::{User, WorkspaceSummary};
 use msgbuddy_domain::{AppError, Role};
@@ -16,7 +18,8 @@ pub struct WorkspaceView {
 }
 
 #[server(endpoint = "workspaces/create")]
-pub async fn create_workspace(name: String) -> Result<(), AppError> {
+pub async fn create_workspace(csrf_token: String, name: String) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{actor, ctx, require_user};
     use msgbuddy_core::workspaces;
     use msgbuddy_domain::values::WorkspaceName;
@@ -27,7 +30,7 @@ pub async fn create_workspace(name: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "workspaces/view")]
+#[server(input = GetUrl, endpoint = "workspaces/view")]
 pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, AppError> {
     use msgbuddy_core::workspaces;
     use msgbuddy_domain::Permission;
@@ -54,7 +57,7 @@ pub struct SettingsForm {
     pub can_edit: bool,
 }
 
-#[server(endpoint = "workspaces/settings")]
+#[server(input = GetUrl, endpoint = "workspaces/settings")]
 pub async fn get_settings(workspace_id: String) -> Result<SettingsForm, AppError> {
     use msgbuddy_core::workspaces;
     use msgbuddy_domain::Permission;
@@ -72,12 +75,14 @@ pub async fn get_settings(workspace_id: String) -> Result<SettingsForm, AppError
 #[server(endpoint = "workspaces/settings/save")]
 #[allow(clippy::too_many_arguments)]
 pub async fn save_settings(
+    csrf_token: String,
     workspace_id: String,
     name: String,
     time_zone: String,
     default_language: String,
     #[server(default)] hours: std::collections::HashMap<String, String>,
 ) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{actor, ctx, member};
     use msgbuddy_core::workspaces;
     use msgbuddy_domain::Permission;

@@ -186,12 +186,14 @@ pub async fn accept(
     token: &str,
 ) -> Result<Member> {
     let preview = preview(bus.db(), token).await?;
-    if let Some(email) = &preview.email {
-        if email != &user.email {
-            return Err(AppError::forbidden()
-                .with_details(serde_json::json!({ "reason": "invitation_for_other_email" }))
-                .into());
-        }
+    if preview
+        .email
+        .as_ref()
+        .is_some_and(|email| email != &user.email)
+    {
+        return Err(AppError::forbidden()
+            .with_details(serde_json::json!({ "reason": "invitation_for_other_email" }))
+            .into());
     }
     let now = now_ms();
     let mut tx = bus.db().writer().begin().await?;

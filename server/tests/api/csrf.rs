@@ -89,21 +89,35 @@ async fn a_wrong_token_or_a_cross_site_origin_is_rejected() {
 }
 
 #[tokio::test]
-async fn the_token_in_a_header_is_accepted() {
+async fn the_csrf_layer_reads_the_token_from_the_header_first() {
     let db = TestDb::new(msgbuddy_core::Backend::Sqlite).await;
     let app = TestApp::spawn(&db, &[]).await;
     let (b, _) = logged_in_owner(&app).await;
-    let res = b
-        .client
-        .post(format!("{}/api/workspaces/create", app.base))
-        .header("x-csrf-token", &b.csrf)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ACCEPT, "application/json")
-        .body("name=Second")
-        .send()
+    let post = |header: String, body: String| {
+        b.client
+            .post(format!("{}/api/workspaces/create", app.base))
+            .header("x-csrf-token", header)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+    };
+    // The right header passes the layer; the function itself still wants its argument.
+    let res = post(b.csrf.clone(), "name=Second".into())
         .await
         .expect("request");
-    assert!(res.status().is_success(), "{}", res.status());
+    let err = crate::helpers::decode_call(res)
+        .await
+        .expect_err("missing argument");
+    assert_eq!(
+        err.code,
+        msgbuddy_domain::ErrorCode::Validation,
+        "reached the function: {err:?}"
+    );
+    // A wrong header is refused even when the form carries the right token.
+    let body = serde_urlencoded(&[("name", "Third"), ("csrf_token", &b.csrf)]);
+    let res = post("wrong".into(), body).await.expect("request");
+    assert_eq!(res.status(), 403);
 }
 
 #[tokio::test]

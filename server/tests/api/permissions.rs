@@ -4,6 +4,9 @@
 use crate::helpers::{TestApp, TestDb, backends, member_with_role};
 use msgbuddy_domain::{ErrorCode, Permission, Role};
 
+/// A permission, the server function that needs it, and its arguments.
+type Sample<'a> = (Permission, &'a str, Vec<(&'a str, &'a str)>);
+
 #[tokio::test]
 async fn every_role_can_do_exactly_what_the_matrix_allows_on_real_routes() {
     for backend in backends() {
@@ -29,7 +32,7 @@ async fn every_role_can_do_exactly_what_the_matrix_allows_on_real_routes() {
                     .await
                     .0
             };
-            let samples: Vec<(Permission, &str, Vec<(&str, &str)>)> = vec![
+            let samples: Vec<Sample> = vec![
                 (
                     Permission::SettingsView,
                     "workspaces/settings",
