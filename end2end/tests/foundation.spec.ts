@@ -51,7 +51,7 @@ test("an owner invites an agent, who cannot reach settings until made admin", as
   await agent.goto(workspaceUrl);
   await hydrated(agent, javaScriptEnabled);
   if (javaScriptEnabled) {
-    await expect(agent.getByTestId("live-status")).toHaveText(/Live/);
+    await expect(agent.getByTestId("live-status")).toHaveText("● Live");
   }
 
   // The owner makes the agent an admin.

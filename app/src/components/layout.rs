@@ -154,7 +154,7 @@ pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoV
                     data-testid="live-status"
                     class=move || if live.get() { "text-xs text-emerald-600" } else { "text-xs text-slate-400" }
                 >
-                    {move || if live.get() { "● Live" } else { "○ Offline" }}
+                    {move || if live.get() { "● Live" } else { "○ Not live" }}
                 </span>
                 <UserMenu user=ctx.user.clone() />
             </div>

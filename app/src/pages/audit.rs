@@ -78,7 +78,7 @@ fn AuditTable(rows: Vec<AuditRecord>) -> impl IntoView {
         <table class="w-full text-left text-sm" data-testid="audit-table">
             <thead>
                 <tr class="text-xs uppercase text-slate-500">
-                    <th class="py-2">"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"IP"</th><th>"Change"</th>
+                    <th class="py-2 pr-3">"When (UTC)"</th><th class="py-2 pr-3">"Who"</th><th class="py-2 pr-3">"Action"</th><th class="py-2 pr-3">"Target"</th><th class="py-2 pr-3">"IP"</th><th class="py-2 pr-3">"Change"</th>
                 </tr>
             </thead>
             <tbody>{body}</tbody>

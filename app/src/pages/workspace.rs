@@ -51,7 +51,9 @@ fn WorkspaceFrame(view: WorkspaceView) -> impl IntoView {
         version.0.update(|v| *v += 1);
     });
     view! {
-        <leptos_meta::Title text=move || name.get() />
+        // A plain string, not the live `name` signal: the title is read after the body has
+        // rendered, when signals owned inside this Suspense may already be disposed.
+        <leptos_meta::Title text=view.current.name.clone() />
         <div class="flex min-h-full flex-col md:flex-row" data-testid="workspace-frame" data-role=move || role.get().as_str()>
             <Sidebar ctx=ctx.clone() />
             <div class="flex min-w-0 flex-1 flex-col">

@@ -27,7 +27,10 @@ pub async fn sign_up(
     let ctx = ctx()?;
     let db = ctx.bus.db();
     let ip = client_ip().unwrap_or_default();
-    if !rate_limit::hit(db, &format!("signup:ip:{ip}"), ctx.limits.per_ip).await? {
+    let ip_ok = rate_limit::hit(db, &format!("signup:ip:{ip}"), ctx.limits.per_ip).await?;
+    let account_key = format!("signup:account:{}", email.trim().to_lowercase());
+    let account_ok = rate_limit::hit(db, &account_key, ctx.limits.per_account).await?;
+    if !ip_ok || !account_ok {
         return Err(AppError::rate_limited());
     }
     let name = PersonName::parse(&name)?;

@@ -150,6 +150,15 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         })
 }
 
+/// Reads a role stored as text in column `idx`. A role this build does not know means the
+/// database was written by something else; that is our fault, not the user's.
+pub(crate) fn role_at(row: &sqlx::any::AnyRow, idx: usize) -> Result<msgbuddy_domain::Role> {
+    use sqlx::Row;
+    let raw: String = row.try_get(idx)?;
+    raw.parse()
+        .map_err(|_| crate::Error::internal(format!("unknown role `{raw}` in the database")))
+}
+
 /// Milliseconds since the Unix epoch, the one timestamp format in the database.
 pub fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()

@@ -92,13 +92,10 @@ pub async fn list_pending(db: &Db, member: &Member) -> Result<Vec<Invitation>> {
     .await?;
     rows.iter()
         .map(|r| {
-            let role: String = r.try_get(2)?;
             Ok(Invitation {
                 id: r.try_get(0)?,
                 email: r.try_get(1)?,
-                role: role
-                    .parse()
-                    .map_err(|_| Error::internal(format!("bad role {role}")))?,
+                role: crate::db::role_at(r, 2)?,
                 created_at_ms: r.try_get(3)?,
                 expires_at_ms: r.try_get(4)?,
             })
@@ -166,13 +163,10 @@ pub async fn preview(db: &Db, token: &str) -> Result<InvitationPreview> {
     .fetch_optional(db.reader())
     .await?
     .ok_or_else(unusable)?;
-    let role: String = row.try_get(2)?;
     Ok(InvitationPreview {
         workspace_id: row.try_get(0)?,
         workspace_name: row.try_get(1)?,
-        role: role
-            .parse()
-            .map_err(|_| Error::internal(format!("bad role {role}")))?,
+        role: crate::db::role_at(&row, 2)?,
         email: row.try_get(3)?,
     })
 }

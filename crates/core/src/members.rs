@@ -20,14 +20,11 @@ pub async fn list(db: &Db, member: &Member) -> Result<Vec<MemberInfo>> {
     .await?;
     rows.iter()
         .map(|r| {
-            let role: String = r.try_get(3)?;
             Ok(MemberInfo {
                 user_id: r.try_get(0)?,
                 email: r.try_get(1)?,
                 name: r.try_get(2)?,
-                role: role
-                    .parse()
-                    .map_err(|_| Error::internal(format!("bad role {role}")))?,
+                role: crate::db::role_at(r, 3)?,
                 joined_at_ms: r.try_get(4)?,
             })
         })
@@ -36,16 +33,13 @@ pub async fn list(db: &Db, member: &Member) -> Result<Vec<MemberInfo>> {
 
 /// The target's current role, read inside the transaction that changes it.
 async fn role_of(conn: &mut AnyConnection, workspace_id: &str, user_id: &str) -> Result<Role> {
-    let role: String =
-        sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
-            .bind(workspace_id)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| Error::App(AppError::not_found()))?
-            .try_get(0)?;
-    role.parse()
-        .map_err(|_| Error::internal(format!("bad role {role}")))
+    let row = sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::App(AppError::not_found()))?;
+    crate::db::role_at(&row, 0)
 }
 
 async fn owner_count(conn: &mut AnyConnection, workspace_id: &str) -> Result<i64> {

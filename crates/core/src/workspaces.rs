@@ -31,11 +31,6 @@ impl Member {
     }
 }
 
-fn parse_role(raw: &str) -> Result<Role> {
-    raw.parse()
-        .map_err(|e: msgbuddy_domain::role::UnknownRole| Error::internal(e.to_string()))
-}
-
 /// Checks that `user_id` belongs to `workspace_id` and may do `permission` there.
 ///
 /// Not a member (or no such workspace) is `NotFound`, so ids of other tenants' workspaces
@@ -64,7 +59,7 @@ pub async fn access(
     let member = Member {
         workspace_id: workspace_id.to_owned(),
         user_id: user_id.to_owned(),
-        role: parse_role(&row.try_get::<String, _>(0)?)?,
+        role: crate::db::role_at(&row, 0)?,
     };
     member.require(permission)?;
     Ok(member)
@@ -83,7 +78,7 @@ pub async fn list_for_user(db: &Db, user_id: &str) -> Result<Vec<WorkspaceSummar
             Ok(WorkspaceSummary {
                 id: r.try_get(0)?,
                 name: r.try_get(1)?,
-                role: parse_role(&r.try_get::<String, _>(2)?)?,
+                role: crate::db::role_at(r, 2)?,
                 suspended: r.try_get::<Option<i64>, _>(3)?.is_some(),
             })
         })

@@ -419,3 +419,57 @@ fn encode(s: &str) -> String {
 pub fn unique_email(prefix: &str) -> String {
     format!("{}@example.com", unique(prefix).to_lowercase())
 }
+
+/// A migrated database with an owner and their workspace, for tests that drive the
+/// services directly.
+pub struct Story {
+    pub db: Db,
+    pub bus: msgbuddy_core::events::EventBus,
+    pub actor: msgbuddy_core::Actor,
+    pub member: msgbuddy_core::workspaces::Member,
+}
+
+impl Story {
+    pub async fn begin(test_db: &TestDb, workspace: &str) -> Story {
+        use msgbuddy_domain::values::{Email, NewPassword, PersonName, WorkspaceName};
+        let db = startup::open_db(&test_config(test_db, &[]))
+            .await
+            .expect("open");
+        let bus = msgbuddy_core::events::EventBus::start(db.clone())
+            .await
+            .expect("bus");
+        let owner = msgbuddy_core::accounts::sign_up(
+            &db,
+            &Email::parse("o@example.com").expect("email"),
+            &PersonName::parse("O").expect("name"),
+            &NewPassword::parse("password-123").expect("password"),
+        )
+        .await
+        .expect("owner");
+        let actor = msgbuddy_core::Actor {
+            user_id: owner.id.clone(),
+            ip: Some("10.0.0.1".into()),
+        };
+        let ws = msgbuddy_core::workspaces::create(
+            &bus,
+            &actor,
+            &WorkspaceName::parse(workspace).expect("name"),
+        )
+        .await
+        .expect("workspace");
+        let member = msgbuddy_core::workspaces::access(
+            &db,
+            &owner.id,
+            &ws.id,
+            msgbuddy_domain::Permission::WorkspaceView,
+        )
+        .await
+        .expect("owner access");
+        Story {
+            db,
+            bus,
+            actor,
+            member,
+        }
+    }
+}

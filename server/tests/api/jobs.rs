@@ -1,10 +1,8 @@
 //! The worker runs real apalis jobs on the app's database.
 
-use crate::helpers::{TestDb, backends, test_config};
-use msgbuddy_core::events::EventBus;
-use msgbuddy_core::{Actor, invitations, workspaces};
-use msgbuddy_domain::values::{Email, NewPassword, PersonName, WorkspaceName};
-use msgbuddy_domain::{Permission, Role};
+use crate::helpers::{Story, TestDb, backends};
+use msgbuddy_core::invitations;
+use msgbuddy_domain::Role;
 use server::worker::{JobContext, JobQueue};
 use sqlx::Row;
 use std::time::Duration;
@@ -22,28 +20,13 @@ async fn count(db: &msgbuddy_core::Db, sql: &'static str) -> i64 {
 async fn the_cleanup_job_deletes_expired_invitations_through_the_queue_and_shutdown_drains() {
     for backend in backends() {
         let test_db = TestDb::new(backend).await;
-        let db = server::startup::open_db(&test_config(&test_db, &[]))
-            .await
-            .expect("open");
-        let bus = EventBus::start(db.clone()).await.expect("bus");
-        let owner = msgbuddy_core::accounts::sign_up(
-            &db,
-            &Email::parse("o@example.com").expect("e"),
-            &PersonName::parse("O").expect("n"),
-            &NewPassword::parse("password-123").expect("pw"),
-        )
-        .await
-        .expect("owner");
-        let actor = Actor {
-            user_id: owner.id.clone(),
-            ip: None,
-        };
-        let ws = workspaces::create(&bus, &actor, &WorkspaceName::parse("Jobs").expect("name"))
-            .await
-            .expect("ws");
-        let member = workspaces::access(&db, &owner.id, &ws.id, Permission::InvitationsManage)
-            .await
-            .expect("access");
+        let Story {
+            db,
+            bus,
+            actor,
+            member,
+            ..
+        } = Story::begin(&test_db, "Jobs").await;
         invitations::create(&bus, &member, &actor, None, Role::Agent, -1_000)
             .await
             .expect("expired");

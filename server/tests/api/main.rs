@@ -1,6 +1,7 @@
 //! Integration tests: the real server, real database (SQLite, and PostgreSQL when
 //! `TEST_DATABASE_URL` is set), real sessions, real job queue.
 
+mod admin;
 mod auth;
 mod csrf;
 mod events;

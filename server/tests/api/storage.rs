@@ -1,9 +1,8 @@
 //! Storage on both backends: the schemas match, and one story runs the same on each.
 
-use crate::helpers::{TestDb, backends, test_config};
-use msgbuddy_core::events::EventBus;
-use msgbuddy_core::{Actor, Backend, Db, audit, invitations, members, workspaces};
-use msgbuddy_domain::values::{Email, NewPassword, PersonName, WorkspaceName};
+use crate::helpers::{Story, TestDb, backends, test_config};
+use msgbuddy_core::{Backend, Db, audit, invitations, members, workspaces};
+use msgbuddy_domain::values::{Email, NewPassword, PersonName};
 use msgbuddy_domain::{Permission, Role};
 use sqlx::Row;
 use std::collections::BTreeSet;
@@ -100,37 +99,22 @@ async fn migrated_databases_have_the_same_tables_and_columns_on_every_backend() 
 async fn the_foundation_story_runs_the_same_on_every_backend() {
     for backend in backends() {
         let test_db = TestDb::new(backend).await;
-        let db = server::startup::open_db(&test_config(&test_db, &[]))
-            .await
-            .expect("open");
-        let bus = EventBus::start(db.clone()).await.expect("bus");
-        let pw = NewPassword::parse("password-123").expect("pw");
-        let owner = msgbuddy_core::accounts::sign_up(
-            &db,
-            &Email::parse("o@example.com").expect("e"),
-            &PersonName::parse("O").expect("n"),
-            &pw,
-        )
-        .await
-        .expect("owner");
+        let Story {
+            db,
+            bus,
+            actor,
+            member,
+            ..
+        } = Story::begin(&test_db, "Story").await;
         let agent = msgbuddy_core::accounts::sign_up(
             &db,
             &Email::parse("a@example.com").expect("e"),
             &PersonName::parse("A").expect("n"),
-            &pw,
+            &NewPassword::parse("password-123").expect("pw"),
         )
         .await
         .expect("agent");
-        let actor = Actor {
-            user_id: owner.id.clone(),
-            ip: Some("10.0.0.1".into()),
-        };
-        let ws = workspaces::create(&bus, &actor, &WorkspaceName::parse("Story").expect("name"))
-            .await
-            .expect("ws");
-        let member = workspaces::access(&db, &owner.id, &ws.id, Permission::MembersManage)
-            .await
-            .expect("owner access");
+        let ws_id = member.workspace_id.clone();
         let invite = invitations::create(&bus, &member, &actor, None, Role::Agent, 60_000)
             .await
             .expect("invite");
@@ -149,12 +133,12 @@ async fn the_foundation_story_runs_the_same_on_every_backend() {
             .await
             .expect("remove");
         assert!(
-            workspaces::access(&db, &agent.id, &ws.id, Permission::WorkspaceView)
+            workspaces::access(&db, &agent.id, &ws_id, Permission::WorkspaceView)
                 .await
                 .is_err()
         );
 
-        let events = bus.events_after(&ws.id, 0, 100).await.expect("events");
+        let events = bus.events_after(&ws_id, 0, 100).await.expect("events");
         let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
         assert_eq!(
             seqs,
@@ -172,7 +156,7 @@ async fn the_foundation_story_runs_the_same_on_every_backend() {
                 "member.removed"
             ]
         );
-        let log = audit::list(&db, &ws.id, &Default::default())
+        let log = audit::list(&db, &ws_id, &Default::default())
             .await
             .expect("audit");
         let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
@@ -199,28 +183,13 @@ async fn the_foundation_story_runs_the_same_on_every_backend() {
 async fn concurrent_writers_never_lose_an_event_sequence_number() {
     for backend in backends() {
         let test_db = TestDb::new(backend).await;
-        let db = server::startup::open_db(&test_config(&test_db, &[]))
-            .await
-            .expect("open");
-        let bus = EventBus::start(db.clone()).await.expect("bus");
-        let owner = msgbuddy_core::accounts::sign_up(
-            &db,
-            &Email::parse("o@example.com").expect("e"),
-            &PersonName::parse("O").expect("n"),
-            &NewPassword::parse("password-123").expect("pw"),
-        )
-        .await
-        .expect("owner");
-        let actor = Actor {
-            user_id: owner.id.clone(),
-            ip: None,
-        };
-        let ws = workspaces::create(&bus, &actor, &WorkspaceName::parse("Busy").expect("name"))
-            .await
-            .expect("ws");
-        let member = workspaces::access(&db, &owner.id, &ws.id, Permission::InvitationsManage)
-            .await
-            .expect("access");
+        let Story {
+            db,
+            bus,
+            actor,
+            member,
+            ..
+        } = Story::begin(&test_db, "Busy").await;
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let (bus, member, actor) = (bus.clone(), member.clone(), actor.clone());
@@ -233,7 +202,7 @@ async fn concurrent_writers_never_lose_an_event_sequence_number() {
             t.await.expect("task").expect("invitation");
         }
         let seqs: Vec<i64> = bus
-            .events_after(&ws.id, 0, 100)
+            .events_after(&member.workspace_id, 0, 100)
             .await
             .expect("events")
             .iter()
