@@ -14,10 +14,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# --debug skips the tool's fat-LTO link: a 12-minute install instead of over 30, and the
+# --debug skips the tool's fat-LTO link: an 8-minute install instead of over 30, and the
 # tool's own speed does not matter (it drives cargo, Tailwind and wasm-bindgen).
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (first run only, about 12 minutes)"
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (first run only, about 8 minutes)"
   cargo install --locked --debug cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi
 
