@@ -1,6 +1,6 @@
 //! The platform admin panel and the command line that grants it.
 
-use crate::helpers::{TestApp, TestDb, backends, test_config};
+use crate::helpers::{TestApp, TestDb, backends, owner_with_workspace, test_config};
 use msgbuddy_domain::ErrorCode;
 use std::process::Command;
 
@@ -9,12 +9,7 @@ async fn only_platform_admins_see_all_workspaces_and_suspension_locks_members_ou
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut owner = app.browser();
-        owner
-            .sign_up("Olivia", "olivia@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let ws = owner.create_workspace("Tenant").await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Tenant").await;
         let mut staff = app.browser();
         staff
             .sign_up("Staff", "staff@example.com", "password-123")

@@ -1,7 +1,7 @@
 //! `/events`: replay after `Last-Event-ID`, role filtering, and events crossing server
 //! instances on PostgreSQL.
 
-use crate::helpers::{Browser, TestApp, TestDb, backends, member_with_role};
+use crate::helpers::{Browser, TestApp, TestDb, backends, member_with_role, owner_with_workspace};
 use msgbuddy_core::Backend;
 use std::time::Duration;
 
@@ -89,12 +89,7 @@ async fn a_reconnecting_client_receives_every_event_it_missed_then_live_ones() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut owner = app.browser();
-        owner
-            .sign_up("Olivia", "olivia@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let ws = owner.create_workspace("Live").await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Live").await;
         for role in ["agent", "viewer", "supervisor"] {
             owner.invite(&ws, role).await;
         }
@@ -135,12 +130,7 @@ async fn members_see_only_events_their_role_allows_and_hear_their_role_change() 
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut owner = app.browser();
-        owner
-            .sign_up("Olivia", "olivia@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let ws = owner.create_workspace("Roles").await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Roles").await;
         let (agent, agent_id) = member_with_role(&app, &mut owner, &ws, "agent").await;
         let mut sse = SseReader::open(&agent, &ws, None).await;
         owner.invite(&ws, "viewer").await; // invitations are not for agents' eyes

@@ -355,6 +355,18 @@ impl Browser {
     }
 }
 
+/// Olivia, signed up in a fresh browser, owning a new workspace; returns her browser and
+/// the workspace id.
+pub async fn owner_with_workspace(app: &TestApp, workspace: &str) -> (Browser, String) {
+    let mut owner = app.browser();
+    owner
+        .sign_up("Olivia", "olivia@example.com", "password-123")
+        .await
+        .expect("sign up");
+    let ws = owner.create_workspace(workspace).await;
+    (owner, ws)
+}
+
 /// Signs up a user in a fresh browser and joins them to `workspace_id` as `role`.
 pub async fn member_with_role(
     app: &TestApp,

@@ -1,7 +1,7 @@
 //! The role × action matrix, checked against real routes: each role either succeeds or
 //! gets `forbidden`, exactly as `Role::can` says.
 
-use crate::helpers::{TestApp, TestDb, backends, member_with_role};
+use crate::helpers::{TestApp, TestDb, backends, member_with_role, owner_with_workspace};
 use msgbuddy_domain::{ErrorCode, Permission, Role};
 
 /// A permission, the server function that needs it, and its arguments.
@@ -12,12 +12,7 @@ async fn every_role_can_do_exactly_what_the_matrix_allows_on_real_routes() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut owner = app.browser();
-        owner
-            .sign_up("Olivia", "olivia@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let ws = owner.create_workspace("Matrix").await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Matrix").await;
         let (_, victim) = member_with_role(&app, &mut owner, &ws, "viewer").await;
 
         for role in Role::ALL {

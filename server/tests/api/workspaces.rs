@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, TestDb, backends, member_with_role};
+use crate::helpers::{TestApp, TestDb, backends, member_with_role, owner_with_workspace};
 use msgbuddy_domain::ErrorCode;
 
 #[tokio::test]
@@ -98,12 +98,7 @@ async fn invitations_can_be_accepted_once_revoked_or_expire() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut owner = app.browser();
-        owner
-            .sign_up("Olivia", "olivia@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let ws = owner.create_workspace("Invites").await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Invites").await;
 
         let token = owner.invite(&ws, "agent").await;
         let mut first = app.browser();
