@@ -1,22 +1,9 @@
 import { defineConfig } from "@playwright/test";
+import { launchOptions } from "./chromium";
 
 // The suite runs twice: once with JavaScript disabled (server rendering alone must be
-// usable and correct) and once hydrated. It drives Debian's Chromium; Playwright's own
-// browser download is not used.
+// usable and correct) and once hydrated, in Debian's Chromium (see chromium.ts).
 const port = Number(process.env.E2E_PORT ?? 3100);
-const chromium = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-};
-
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
@@ -27,7 +14,7 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    launchOptions: chromium,
+    launchOptions,
     trace: "retain-on-failure",
   },
   projects: [

@@ -1,6 +1,7 @@
 //! msgbuddy's web UI: routes, pages and components, and the server functions they call.
-//! Pages render on the server and work without JavaScript; the WASM bundle hydrates them
-//! for live updates and in-place form submits.
+//! Pages render on the server and work without JavaScript. The browser hydrates only the
+//! islands (`#[island]`): the workspace frame, which follows live events, and the toasts.
+//! Everything else is plain HTML with forms that post, so the WASM bundle stays small.
 #![forbid(unsafe_code)]
 // Leptos view types nest deeply; computing their layout needs more than the default 128.
 #![recursion_limit = "256"]
@@ -41,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body class="h-full text-slate-900 antialiased">
@@ -51,10 +52,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Starts the browser side: hydrates every island on the page.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    leptos::mount::hydrate_islands();
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    components::toast::provide_toasts();
     view! {
         <Stylesheet id="leptos" href="/pkg/msgbuddy.css" />
         <Link rel="manifest" href="/manifest.webmanifest" />
@@ -64,7 +70,6 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "msgbuddy".to_owned() } else { format!("{t} · msgbuddy") } />
         <script src="/register-sw.js" defer></script>
         <Router>
-            <components::toast::Toasts />
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=HomeRedirect ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
@@ -82,5 +87,8 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+        // Last in the page, so it hydrates after every other island: its
+        // `data-hydrated="true"` then means the whole page is interactive.
+        <components::toast::Toasts />
     }
 }

@@ -92,8 +92,9 @@ pub fn set_status(code: u16) {
 /// Checks a mutating server function's `csrf_token` argument against the session.
 ///
 /// The server's CSRF layer already refused any request without the right token; mutating
-/// server functions take the token as an argument as well, so hydrated `ActionForm`s (which
-/// send only the function's arguments) carry it, and each function checks it again.
+/// server functions take the token as an argument as well, so a form rendered inside an
+/// island (whose `ActionForm` sends only the function's arguments) carries it, and each
+/// function checks it again.
 pub async fn verify_csrf(given: &str) -> Result<(), AppError> {
     let expected = auth::existing_csrf_token(&session().await?).await?;
     match expected {

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { chromium, expect, test } from "@playwright/test";
+import { launchOptions } from "../chromium";
 import { hydrated, logIn, logOut, signUp, uniqueEmail } from "./helpers";
 
 test("an owner invites an agent, who cannot reach settings until made admin", async ({ browser, javaScriptEnabled }) => {
@@ -133,4 +134,22 @@ test("the app is installable: manifest, icons and service worker", async ({ requ
     expect((await request.get(icon.src)).status()).toBe(200);
   }
   expect((await request.get("/sw.js")).status()).toBe(200);
+});
+
+test("Chromium finds the app installable, with the service worker running", async ({ baseURL, javaScriptEnabled }, testInfo) => {
+  test.skip(!javaScriptEnabled, "a service worker needs JavaScript");
+  // Chromium never offers to install from a private window, and Playwright's usual
+  // contexts are private; a persistent profile is what a user's browser has.
+  const context = await chromium.launchPersistentContext(testInfo.outputPath("profile"), { ...launchOptions, baseURL });
+  try {
+    const page = await context.newPage();
+    await page.goto("/login");
+    const active = await page.evaluate(async () => !!(await navigator.serviceWorker.ready).active);
+    expect(active).toBe(true);
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+  }
 });

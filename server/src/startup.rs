@@ -120,7 +120,7 @@ pub async fn build(
         absolute_session_ms: config.session_absolute_hours * 3_600_000,
         invitation_ttl_ms: config.invitation_ttl_hours * 3_600_000,
     };
-    let loopback = leptos_options.site_addr.ip().is_loopback();
+    let secure = cookies_secure(config.secure_cookies, leptos_options.site_addr);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let queue = if config.worker {
         Some(JobQueue::open(&db).await?)
@@ -136,13 +136,19 @@ pub async fn build(
         },
         sessions: SqlSessionStore::new(db),
         session_settings: SessionSettings {
-            secure: config.secure_cookies.unwrap_or(!loopback),
+            secure,
             idle: time::Duration::minutes(config.session_idle_minutes),
         },
         queue,
         shutdown_tx,
         keys,
     })
+}
+
+/// Whether the session cookie carries `Secure`: as configured, or else everywhere but a
+/// loopback address (local development over plain HTTP, where a browser would drop it).
+pub fn cookies_secure(configured: Option<bool>, site_addr: SocketAddr) -> bool {
+    configured.unwrap_or(!site_addr.ip().is_loopback())
 }
 
 pub async fn serve(config: Config) -> Result<(), BoxError> {
@@ -227,4 +233,20 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookies_secure;
+
+    #[test]
+    fn cookies_are_secure_except_on_loopback_unless_configured() {
+        let at = |a: &str| a.parse().expect("socket address");
+        assert!(!cookies_secure(None, at("127.0.0.1:3000")));
+        assert!(!cookies_secure(None, at("[::1]:3000")));
+        assert!(cookies_secure(None, at("0.0.0.0:3000")));
+        assert!(cookies_secure(None, at("10.1.2.3:8080")));
+        assert!(cookies_secure(Some(true), at("127.0.0.1:3000")));
+        assert!(!cookies_secure(Some(false), at("0.0.0.0:3000")));
+    }
 }

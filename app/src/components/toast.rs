@@ -1,6 +1,12 @@
-//! Toasts: short notices after an action ("Settings saved"), announced to screen readers.
+//! Toasts: short notices ("Your role is now Admin."), announced to screen readers.
+//!
+//! The page hydrates as islands, and islands share no reactive context unless nested, so
+//! the queue is one page-wide signal: any island may call [`show_toast`], and the
+//! [`Toasts`] island shows it. Only the browser adds toasts (from events and effects); on
+//! the server the queue stays empty, so it never carries anything between requests.
 
 use leptos::prelude::*;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToastKind {
@@ -15,18 +21,14 @@ pub struct Toast {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct ToastQueue(RwSignal<Vec<Toast>>);
+static QUEUE: LazyLock<ArcRwSignal<Vec<Toast>>> = LazyLock::new(|| ArcRwSignal::new(Vec::new()));
 
-pub fn provide_toasts() {
-    provide_context(ToastQueue(RwSignal::new(Vec::new())));
-}
-
-/// Shows a toast that disappears after a few seconds.
+/// Shows a toast that disappears after a few seconds. Does nothing during server rendering.
 pub fn show_toast(kind: ToastKind, message: impl Into<String>) {
-    let Some(ToastQueue(queue)) = use_context::<ToastQueue>() else {
+    if cfg!(not(feature = "hydrate")) {
         return;
-    };
+    }
+    let queue = QUEUE.clone();
     let id = queue.with_untracked(|q| q.iter().map(|t| t.id).max().unwrap_or(0) + 1);
     queue.update(|q| {
         q.push(Toast {
@@ -41,13 +43,13 @@ pub fn show_toast(kind: ToastKind, message: impl Into<String>) {
     );
 }
 
-#[component]
+/// The toast region, on every page. It is an island, so it also says when the page's
+/// WASM has started: tests (and users' own Playwright suites) wait for
+/// `data-hydrated="true"` before using interactive controls.
+#[island]
 pub fn Toasts() -> impl IntoView {
-    let queue = use_context::<ToastQueue>()
-        .map(|q| q.0)
-        .unwrap_or_else(|| RwSignal::new(Vec::new()));
-    // Effects run only in the browser, once the page is hydrated: tests (and users' own
-    // Playwright suites) wait for `data-hydrated="true"` before using interactive controls.
+    let queue = QUEUE.clone();
+    // Effects run only in the browser, once the island is hydrated.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {

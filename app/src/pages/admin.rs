@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let suspend = ServerAction::<SetWorkspaceSuspended>::new();
-    let data = Resource::new(move || suspend.version().get(), |_| admin_workspaces());
+    let data = Resource::new(|| (), |_| admin_workspaces());
     view! {
         <leptos_meta::Title text="Platform admin" />
         <main class="mx-auto max-w-5xl p-6" data-testid="admin-page">

@@ -1,7 +1,6 @@
 //! Invitation links: create one with a role, see pending ones, revoke.
 
 use super::settings::SettingsNav;
-use super::workspace::LiveVersion;
 use crate::components::csrf::CsrfField;
 use crate::components::forms::{SubmitButton, TextField};
 use crate::components::layout::WorkspaceCtx;
@@ -16,20 +15,13 @@ use msgbuddy_domain::Role;
 #[component]
 pub fn InvitationsPage() -> impl IntoView {
     let ctx = expect_context::<WorkspaceCtx>();
-    let live = expect_context::<LiveVersion>().0;
     let create = ServerAction::<CreateInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
     let ws = ctx.id.clone();
-    let data = Resource::new(
-        move || (create.version().get(), revoke.version().get(), live.get()),
-        move |_| list_invitations(ws.clone()),
-    );
-    // The new link: from the action with JavaScript, from `?link=` after a plain form post.
+    let data = Resource::new(|| (), move |_| list_invitations(ws.clone()));
+    // The new link, from `?link=` where the form post redirected back.
     let query = use_query_map();
-    let link = move || match create.value().get() {
-        Some(Ok(link)) => Some(link),
-        _ => query.read().get("link").map(|t| format!("/invite/{t}")),
-    };
+    let link = move || query.read().get("link").map(|t| format!("/invite/{t}"));
     let error = move || {
         create
             .value()

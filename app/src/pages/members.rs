@@ -1,11 +1,9 @@
 //! The members list: roles and removal.
 
 use super::settings::SettingsNav;
-use super::workspace::LiveVersion;
 use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::states::{ErrorBanner, Loading};
-use crate::components::toast::{ToastKind, show_toast};
 use crate::serverfns::members::{ChangeRole, MembersView, RemoveMember, list_members};
 use leptos::prelude::*;
 use msgbuddy_domain::Role;
@@ -13,21 +11,10 @@ use msgbuddy_domain::Role;
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let ctx = expect_context::<WorkspaceCtx>();
-    let live = expect_context::<LiveVersion>().0;
     let change = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let ws = ctx.id.clone();
-    let data = Resource::new(
-        move || (change.version().get(), remove.version().get(), live.get()),
-        move |_| list_members(ws.clone()),
-    );
-    Effect::new(move |_| {
-        if let Some(Err(e)) = change.value().get() {
-            show_toast(ToastKind::Error, e.message);
-        } else if change.value().get().is_some() {
-            show_toast(ToastKind::Success, "Role changed.");
-        }
-    });
+    let data = Resource::new(|| (), move |_| list_members(ws.clone()));
     let error = move || {
         change
             .value()

@@ -4,7 +4,6 @@ use crate::components::csrf::CsrfField;
 use crate::components::forms::{SubmitButton, TextField};
 use crate::components::layout::WorkspaceCtx;
 use crate::components::states::{ErrorBanner, Loading};
-use crate::components::toast::{ToastKind, show_toast};
 use crate::serverfns::workspaces::{SaveSettings, SettingsForm, get_settings};
 use leptos::prelude::*;
 use msgbuddy_domain::values::{WEEKDAYS, format_hhmm};
@@ -43,15 +42,7 @@ pub fn SettingsPage() -> impl IntoView {
     let ctx = expect_context::<WorkspaceCtx>();
     let save = ServerAction::<SaveSettings>::new();
     let ws = ctx.id.clone();
-    let data = Resource::new(
-        move || save.version().get(),
-        move |_| get_settings(ws.clone()),
-    );
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(())) => show_toast(ToastKind::Success, "Settings saved."),
-        Some(Err(e)) => show_toast(ToastKind::Error, e.message),
-        None => {}
-    });
+    let data = Resource::new(|| (), move |_| get_settings(ws.clone()));
     let error = move || {
         save.value()
             .get()

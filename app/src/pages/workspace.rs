@@ -10,10 +10,6 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 use msgbuddy_domain::Role;
 
-/// Bumped on every live event, so pages can refetch what an event may have changed.
-#[derive(Debug, Clone, Copy)]
-pub struct LiveVersion(pub RwSignal<u64>);
-
 #[component]
 pub fn WorkspaceLayout() -> impl IntoView {
     let params = use_params_map();
@@ -23,7 +19,14 @@ pub fn WorkspaceLayout() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <WorkspaceFrame view /> }.into_any(),
+                    Ok(view) => view! {
+                        // A plain string outside the island: the title is written on the
+                        // server, after the body has rendered.
+                        <leptos_meta::Title text=view.current.name.clone() />
+                        <WorkspaceFrame view>
+                            <Outlet />
+                        </WorkspaceFrame>
+                    }.into_any(),
                     Err(e) => super::error_view(e),
                 }
             })}
@@ -31,8 +34,12 @@ pub fn WorkspaceLayout() -> impl IntoView {
     }
 }
 
-#[component]
-fn WorkspaceFrame(view: WorkspaceView) -> impl IntoView {
+/// The frame around the page: an island, the part of a workspace page that runs in the
+/// browser. It follows the workspace's live events (the role decides what the sidebar
+/// shows, the name shows in the top bar) and owns the sidebar toggle. The page itself,
+/// `children`, is server-rendered HTML that the browser does not re-render.
+#[island]
+fn WorkspaceFrame(view: WorkspaceView, children: Children) -> impl IntoView {
     let ctx = WorkspaceCtx {
         id: view.current.id.clone(),
         name: RwSignal::new(view.current.name.clone()),
@@ -41,25 +48,20 @@ fn WorkspaceFrame(view: WorkspaceView) -> impl IntoView {
         workspaces: view.workspaces.clone(),
     };
     let live = RwSignal::new(false);
-    let version = LiveVersion(RwSignal::new(0));
+    // The pages inside read the workspace and role from here while rendering on the server.
     provide_context(ctx.clone());
-    provide_context(version);
     let me = ctx.user.id.clone();
     let (role, name) = (ctx.role, ctx.name);
     use_live_events(ctx.id.clone(), live, move |e: LiveEvent| {
-        apply_event(&e, &me, role, name);
-        version.0.update(|v| *v += 1);
+        apply_event(&e, &me, role, name)
     });
     view! {
-        // A plain string, not the live `name` signal: the title is read after the body has
-        // rendered, when signals owned inside this Suspense may already be disposed.
-        <leptos_meta::Title text=view.current.name.clone() />
         <div class="flex min-h-full flex-col md:flex-row" data-testid="workspace-frame" data-role=move || role.get().as_str()>
             <Sidebar ctx=ctx.clone() />
             <div class="flex min-w-0 flex-1 flex-col">
                 <Topbar ctx=ctx.clone() live />
                 <main data-testid="main" class="flex-1 p-6">
-                    <Outlet />
+                    {children()}
                 </main>
             </div>
         </div>

@@ -12,13 +12,19 @@ use tower_sessions::Session;
 pub const AUTH_AT_KEY: &str = "auth_at";
 /// The session's CSRF token, echoed by every state-changing form and request.
 pub const CSRF_KEY: &str = "csrf";
+/// When the session was last used (ms). The store keeps a session until its idle timeout
+/// after the last *save*, so use must save it now and then; once a minute is enough for
+/// an idle timeout counted in minutes, and spares a database write on every request.
+pub const SEEN_AT_KEY: &str = "seen_at";
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 fn store_err(e: tower_sessions::session::Error) -> Error {
     Error::internal(format!("session store: {e}"))
 }
 
 /// The logged-in user, if the session has one that is still valid: within the absolute
-/// timeout and started after the user's last password change.
+/// timeout and started after the user's last password change. Marks the session used,
+/// which pushes its idle expiry forward.
 pub async fn current_user(
     db: &Db,
     session: &Session,
@@ -45,6 +51,15 @@ pub async fn current_user(
         session.flush().await.map_err(store_err)?;
         return Ok(None);
     }
+    let now = now_ms();
+    let seen_at = session
+        .get::<i64>(SEEN_AT_KEY)
+        .await
+        .map_err(store_err)?
+        .unwrap_or(auth_at);
+    if now - seen_at >= TOUCH_EVERY_MS {
+        session.insert(SEEN_AT_KEY, now).await.map_err(store_err)?;
+    }
     Ok(user)
 }
 
@@ -56,10 +71,9 @@ pub async fn start(session: &Session, user: &User) -> Result<()> {
         .insert(USER_ID_KEY, &user.id)
         .await
         .map_err(store_err)?;
-    session
-        .insert(AUTH_AT_KEY, now_ms())
-        .await
-        .map_err(store_err)?;
+    let now = now_ms();
+    session.insert(AUTH_AT_KEY, now).await.map_err(store_err)?;
+    session.insert(SEEN_AT_KEY, now).await.map_err(store_err)?;
     session
         .insert(CSRF_KEY, random_token())
         .await

@@ -69,3 +69,79 @@ async fn the_cleanup_job_deletes_expired_invitations_through_the_queue_and_shutd
         db.close().await;
     }
 }
+
+/// The status apalis records for the one queued job.
+async fn job_status(db: &msgbuddy_core::Db) -> Option<String> {
+    let sql = match db.backend() {
+        msgbuddy_core::Backend::Sqlite => "SELECT status FROM Jobs",
+        msgbuddy_core::Backend::Postgres => "SELECT status FROM apalis.jobs",
+    };
+    sqlx::query(sql)
+        .fetch_optional(db.reader())
+        .await
+        .expect("job status")
+        .map(|row| row.try_get(0).expect("status"))
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_a_job_in_flight_to_finish() {
+    for backend in backends() {
+        let test_db = TestDb::new(backend).await;
+        let Story {
+            db,
+            bus,
+            actor,
+            member,
+            ..
+        } = Story::begin(&test_db, "Drain").await;
+        invitations::create(&bus, &member, &actor, None, Role::Agent, -1_000)
+            .await
+            .expect("expired");
+
+        // Hold up the job's write so it is still running when shutdown comes: SQLite has
+        // one writer connection, so holding it is enough; PostgreSQL needs a table lock.
+        let mut blocker = db.writer().begin().await.expect("blocking transaction");
+        if backend == msgbuddy_core::Backend::Postgres {
+            sqlx::query("LOCK TABLE invitations IN ACCESS EXCLUSIVE MODE")
+                .execute(&mut *blocker)
+                .await
+                .expect("lock");
+        }
+        let queue = JobQueue::open(&db).await.expect("job store");
+        queue.push_cleanup().await.expect("enqueued");
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(queue.run(JobContext { db: db.clone() }, async move {
+            let _ = stop_rx.changed().await;
+        }));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while job_status(&db).await.as_deref() != Some("Running") {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the worker picked the job up on {}",
+                backend.as_str()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let _ = stop_tx.send(true);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(
+            !worker.is_finished(),
+            "the worker waits for the job in flight on {}",
+            backend.as_str()
+        );
+        blocker.rollback().await.expect("release");
+        tokio::time::timeout(Duration::from_secs(40), worker)
+            .await
+            .expect("worker stops once the job is done")
+            .expect("joined");
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM invitations").await,
+            0,
+            "the job finished its work on {}",
+            backend.as_str()
+        );
+        assert_eq!(job_status(&db).await.as_deref(), Some("Done"));
+        db.close().await;
+    }
+}
