@@ -167,10 +167,49 @@ pub fn now_ms() -> i64 {
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// A new id: a type prefix, the creation time and 64 random bits, so ids sort by age and
-/// say what they name (`usr_…`, `ws_…`).
+/// A new id: a type prefix, the creation time and 64 random bits, so ids say what they
+/// name (`usr_…`, `ws_…`) and sort by age. The time is in microseconds and never repeats
+/// within a process, so rows made in the same millisecond (an invitation accepted and the
+/// role changed right after) still list in the order they happened.
 pub fn new_id(prefix: &str) -> String {
     let mut random = [0u8; 8];
     crate::crypto::fill_random(&mut random);
-    format!("{prefix}_{:011x}{}", now_ms(), crate::crypto::hex(&random))
+    format!(
+        "{prefix}_{:013x}{}",
+        unique_micros(),
+        crate::crypto::hex(&random)
+    )
+}
+
+/// Microseconds since the Unix epoch, strictly increasing across calls in this process.
+fn unique_micros() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+        .unwrap_or_default();
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_id;
+
+    #[test]
+    fn ids_made_in_a_burst_are_unique_and_sort_in_creation_order() {
+        let ids: Vec<String> = (0..2000).map(|_| new_id("aud")).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, ids);
+        assert!(ids[0].starts_with("aud_") && ids[0].len() == 4 + 13 + 16);
+    }
 }
