@@ -62,12 +62,13 @@ fn AuditTable(rows: Vec<AuditRecord>) -> impl IntoView {
         .into_iter()
         .map(|r| view! {
             <tr data-testid="audit-row" data-action=r.action.clone() class="border-t border-slate-200 align-top">
-                <td class="py-2 pr-3 font-mono text-xs">{format_ms(r.at_ms)}</td>
+                <td class="whitespace-nowrap py-2 pr-3 font-mono text-xs">{format_ms(r.at_ms)}</td>
                 <td class="py-2 pr-3">{r.actor_email.clone().unwrap_or_else(|| "system".to_owned())}</td>
                 <td class="py-2 pr-3 font-medium">{r.action.clone()}</td>
                 <td class="py-2 pr-3 text-xs">{r.target_type.clone()} " " {r.target_id.clone().unwrap_or_default()}</td>
                 <td class="py-2 pr-3 text-xs">{r.ip.clone().unwrap_or_default()}</td>
-                <td class="py-2 font-mono text-xs">
+                // Before and after states are long JSON: wrap them inside the column.
+                <td class="max-w-md break-all py-2 font-mono text-xs">
                     {r.before.clone().map(|b| view! { <div>"before: " {b}</div> })}
                     {r.after.clone().map(|a| view! { <div>"after: " {a}</div> })}
                 </td>
@@ -75,6 +76,7 @@ fn AuditTable(rows: Vec<AuditRecord>) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <div class="overflow-x-auto">
         <table class="w-full text-left text-sm" data-testid="audit-table">
             <thead>
                 <tr class="text-xs uppercase text-slate-500">
@@ -83,6 +85,7 @@ fn AuditTable(rows: Vec<AuditRecord>) -> impl IntoView {
             </thead>
             <tbody>{body}</tbody>
         </table>
+        </div>
     }
 }
 
