@@ -6,6 +6,8 @@ use msgbuddy_domain::Role;
 use server::worker::{JobContext, JobQueue};
 use sqlx::Row;
 use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 async fn count(db: &msgbuddy_core::Db, sql: &'static str) -> i64 {
     sqlx::query(sql)
@@ -14,6 +16,31 @@ async fn count(db: &msgbuddy_core::Db, sql: &'static str) -> i64 {
         .expect("count")
         .try_get(0)
         .expect("n")
+}
+
+/// A workspace with one invitation that expired unaccepted, for the clean-up job to delete.
+async fn story_with_expired_invitation(test_db: &TestDb, workspace: &str) -> Story {
+    let story = Story::begin(test_db, workspace).await;
+    invitations::create(
+        &story.bus,
+        &story.member,
+        &story.actor,
+        None,
+        Role::Agent,
+        -1_000,
+    )
+    .await
+    .expect("expired");
+    story
+}
+
+/// Starts the worker on `queue`; sending `true` on the returned channel shuts it down.
+fn start_worker(queue: JobQueue, db: &msgbuddy_core::Db) -> (watch::Sender<bool>, JoinHandle<()>) {
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(queue.run(JobContext { db: db.clone() }, async move {
+        let _ = stop_rx.changed().await;
+    }));
+    (stop_tx, worker)
 }
 
 #[tokio::test]
@@ -26,10 +53,7 @@ async fn the_cleanup_job_deletes_expired_invitations_through_the_queue_and_shutd
             actor,
             member,
             ..
-        } = Story::begin(&test_db, "Jobs").await;
-        invitations::create(&bus, &member, &actor, None, Role::Agent, -1_000)
-            .await
-            .expect("expired");
+        } = story_with_expired_invitation(&test_db, "Jobs").await;
         invitations::create(&bus, &member, &actor, None, Role::Agent, 3_600_000)
             .await
             .expect("live");
@@ -37,14 +61,7 @@ async fn the_cleanup_job_deletes_expired_invitations_through_the_queue_and_shutd
 
         let queue = JobQueue::open(&db).await.expect("job store");
         queue.push_cleanup().await.expect("enqueued");
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(
-            queue
-                .clone()
-                .run(JobContext { db: db.clone() }, async move {
-                    let _ = stop_rx.changed().await;
-                }),
-        );
+        let (stop_tx, worker) = start_worker(queue, &db);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while count(&db, "SELECT COUNT(*) FROM invitations").await != 1 {
             assert!(
@@ -87,16 +104,7 @@ async fn job_status(db: &msgbuddy_core::Db) -> Option<String> {
 async fn shutdown_waits_for_a_job_in_flight_to_finish() {
     for backend in backends() {
         let test_db = TestDb::new(backend).await;
-        let Story {
-            db,
-            bus,
-            actor,
-            member,
-            ..
-        } = Story::begin(&test_db, "Drain").await;
-        invitations::create(&bus, &member, &actor, None, Role::Agent, -1_000)
-            .await
-            .expect("expired");
+        let Story { db, .. } = story_with_expired_invitation(&test_db, "Drain").await;
 
         // Hold up the job's write so it is still running when shutdown comes: SQLite has
         // one writer connection, so holding it is enough; PostgreSQL needs a table lock.
@@ -109,10 +117,7 @@ async fn shutdown_waits_for_a_job_in_flight_to_finish() {
         }
         let queue = JobQueue::open(&db).await.expect("job store");
         queue.push_cleanup().await.expect("enqueued");
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(queue.run(JobContext { db: db.clone() }, async move {
-            let _ = stop_rx.changed().await;
-        }));
+        let (stop_tx, worker) = start_worker(queue, &db);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while job_status(&db).await.as_deref() != Some("Running") {
             assert!(

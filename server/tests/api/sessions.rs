@@ -2,7 +2,7 @@
 //! the absolute timeout (not pushed forward by anything). Time is moved by rewriting the
 //! stored session, the way it would look after hours had passed.
 
-use crate::helpers::{TestApp, TestDb, backends};
+use crate::helpers::{Browser, TestApp, TestDb, backends};
 use msgbuddy_core::Db;
 use msgbuddy_core::db::now_ms;
 use reqwest::header::{ACCEPT, SET_COOKIE};
@@ -60,6 +60,16 @@ async fn rewrite_session(db: &Db, s: &StoredSession) {
         .expect("rewrite session");
 }
 
+/// A browser that has just signed up (and so is logged in), and the new user's id.
+async fn signed_up(app: &TestApp, name: &str, email: &str) -> (Browser, String) {
+    let mut b = app.browser();
+    b.sign_up(name, email, "password-123")
+        .await
+        .expect("sign up");
+    let user_id = b.user_id().await;
+    (b, user_id)
+}
+
 fn near(actual: i64, expected: i64) -> bool {
     (actual - expected).abs() < MINUTE
 }
@@ -93,11 +103,7 @@ async fn use_pushes_the_idle_timeout_forward_and_an_idle_session_ends() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut b = app.browser();
-        b.sign_up("Ida", "ida@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let user_id = b.user_id().await;
+        let (mut b, user_id) = signed_up(&app, "Ida", "ida@example.com").await;
         let fresh = stored_session(&app.db, &user_id).await.expect("a session");
         assert!(
             near(fresh.expires_at, now_ms() + DEFAULT_IDLE_MS),
@@ -142,11 +148,7 @@ async fn a_session_past_the_absolute_timeout_ends_even_in_constant_use() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(&db, &[]).await;
-        let mut b = app.browser();
-        b.sign_up("Abe", "abe@example.com", "password-123")
-            .await
-            .expect("sign up");
-        let user_id = b.user_id().await;
+        let (mut b, user_id) = signed_up(&app, "Abe", "abe@example.com").await;
         let mut old = stored_session(&app.db, &user_id).await.expect("a session");
         // Logged in just over a week ago, used a moment ago, far from idle expiry.
         old.data["auth_at"] = (now_ms() - DEFAULT_ABSOLUTE_MS - MINUTE).into();
