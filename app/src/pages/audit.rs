@@ -65,10 +65,10 @@ fn AuditTable(rows: Vec<AuditRecord>) -> impl IntoView {
                 <td class="whitespace-nowrap py-2 pr-3 font-mono text-xs">{format_ms(r.at_ms)}</td>
                 <td class="py-2 pr-3">{r.actor_email.clone().unwrap_or_else(|| "system".to_owned())}</td>
                 <td class="py-2 pr-3 font-medium">{r.action.clone()}</td>
-                <td class="py-2 pr-3 text-xs">{r.target_type.clone()} " " {r.target_id.clone().unwrap_or_default()}</td>
+                <td class="break-all py-2 pr-3 text-xs">{r.target_type.clone()} " " {r.target_id.clone().unwrap_or_default()}</td>
                 <td class="py-2 pr-3 text-xs">{r.ip.clone().unwrap_or_default()}</td>
                 // Before and after states are long JSON: wrap them inside the column.
-                <td class="max-w-md break-all py-2 font-mono text-xs">
+                <td class="min-w-64 break-all py-2 font-mono text-xs">
                     {r.before.clone().map(|b| view! { <div>"before: " {b}</div> })}
                     {r.after.clone().map(|a| view! { <div>"after: " {a}</div> })}
                 </td>
