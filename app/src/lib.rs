@@ -35,6 +35,8 @@ use crate::pages::{
 
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">
@@ -68,7 +70,7 @@ pub fn App() -> impl IntoView {
         <Meta name="theme-color" content="#4f46e5" />
         <Meta name="csrf-token" content=components::csrf::csrf_token() />
         <Title formatter=|t: String| if t.is_empty() { "msgbuddy".to_owned() } else { format!("{t} · msgbuddy") } />
-        <script src="/register-sw.js" defer></script>
+        <script src="/register-sw.js" defer nonce=leptos::nonce::use_nonce()></script>
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=HomeRedirect ssr=SsrMode::Async />

@@ -10,12 +10,7 @@ use msgbuddy_core::{Actor, Db, auth};
 use msgbuddy_domain::{AppError, Permission};
 use tower_sessions::Session;
 
-/// Rate limits for logins and sign-ups, configurable for tests and deployments.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthLimits {
-    pub per_ip: msgbuddy_core::rate_limit::Limit,
-    pub per_account: msgbuddy_core::rate_limit::Limit,
-}
+pub use msgbuddy_core::accounts::AuthLimits;
 
 /// The services server functions reach through context, provided by the server binary.
 #[derive(Debug, Clone)]
@@ -23,6 +18,8 @@ pub struct ServerContext {
     pub bus: EventBus,
     pub limits: AuthLimits,
     pub absolute_session_ms: i64,
+    /// Whether cookies msgbuddy sets carry `Secure` (as the session cookie does).
+    pub secure_cookies: bool,
     pub invitation_ttl_ms: i64,
 }
 
@@ -79,6 +76,32 @@ pub async fn member(
     Ok((user, member))
 }
 
+/// The value of cookie `name` if it is one of our 43-character URL-safe tokens (CSRF
+/// tokens, invitation tokens); anything else a browser sends under that name is ignored.
+pub fn cookie_token(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| {
+            v.len() == 43
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// Sends the browser to `path` after a form post. Only a path on this site is followed
+/// (anything else goes to `/`), and what reaches the `Location` header has been normalised
+/// and percent-encoded, so no input can make building the header fail.
+pub fn redirect(path: &str) {
+    let path = msgbuddy_domain::values::same_site_path(path).unwrap_or_else(|| "/".to_owned());
+    leptos_axum::redirect(&path);
+}
+
 /// Sets the HTTP status of the page being rendered, so a 404 or 403 page is one to tools too.
 pub fn set_status(code: u16) {
     if let (Some(res), Ok(status)) = (
@@ -89,18 +112,53 @@ pub fn set_status(code: u16) {
     }
 }
 
-/// Checks a mutating server function's `csrf_token` argument against the session.
+/// Checks a mutating server function's `csrf_token` argument against the token the
+/// server's CSRF layer verified for this request (the session's, or a logged-out visitor's
+/// cookie).
 ///
-/// The server's CSRF layer already refused any request without the right token; mutating
-/// server functions take the token as an argument as well, so a form rendered inside an
-/// island (whose `ActionForm` sends only the function's arguments) carries it, and each
-/// function checks it again.
+/// The layer already refused any request without the right token; mutating server
+/// functions take the token as an argument as well, so a form rendered inside an island
+/// (whose `ActionForm` sends only the function's arguments) carries it, and each function
+/// checks it again.
 pub async fn verify_csrf(given: &str) -> Result<(), AppError> {
-    let expected = auth::existing_csrf_token(&session().await?).await?;
+    let expected = use_context::<Parts>().and_then(|p| {
+        p.extensions
+            .get::<crate::components::csrf::CsrfToken>()
+            .map(|t| t.0.clone())
+    });
     match expected {
         Some(token) if msgbuddy_core::crypto::secure_eq(token.as_bytes(), given.as_bytes()) => {
             Ok(())
         }
         _ => Err(AppError::csrf()),
+    }
+}
+
+/// The Content-Security-Policy of every HTML answer. Scripts run only with this response's
+/// nonce (and what they load, `strict-dynamic`, which is how the hydration script brings in
+/// the WASM glue); pages without a nonce run no script at all. Everything else comes from
+/// msgbuddy itself, and nothing may frame it, change its base URL or post its forms elsewhere.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let scripts = match nonce {
+        Some(nonce) => format!("'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'"),
+        None => "'none'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
+/// Puts the page's CSP, with the nonce Leptos put on its scripts, on the response being
+/// rendered. Called from the shell, so every rendered page has it.
+pub fn set_page_policy() {
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce();
+    let policy = content_security_policy(nonce.as_deref());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }

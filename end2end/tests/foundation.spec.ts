@@ -1,13 +1,15 @@
-import { chromium, expect, test } from "@playwright/test";
+import { chromium } from "@playwright/test";
 import { launchOptions } from "../chromium";
+import { expect, test } from "./fixtures";
 import { hydrated, logIn, logOut, signUp, uniqueEmail } from "./helpers";
 
-test("an owner invites an agent, who cannot reach settings until made admin", async ({ browser, javaScriptEnabled }) => {
+test("an owner invites an agent, who cannot reach settings until made admin", async ({ browser, javaScriptEnabled, axe }) => {
   const ownerEmail = uniqueEmail("owner");
   const agentEmail = uniqueEmail("agent");
 
   // The owner signs up and creates a workspace.
   const owner = await (await browser.newContext()).newPage();
+  axe.track(owner);
   await owner.goto("/signup");
   await signUp(owner, "Olivia Owner", ownerEmail);
   await expect(owner).toHaveURL(/\/workspaces\/new$/);
@@ -28,6 +30,7 @@ test("an owner invites an agent, who cannot reach settings until made admin", as
   // The agent opens the link, signs up, accepts.
   const agentContext = await browser.newContext();
   const agent = await agentContext.newPage();
+  axe.track(agent);
   await agent.goto(link!);
   await expect(agent.getByTestId("invite-summary")).toContainText("Acme Support");
   await agent.getByTestId("invite-signup").click();

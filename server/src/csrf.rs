@@ -3,55 +3,123 @@
 //! Two independent checks, both required for POST, PUT, PATCH and DELETE:
 //! 1. the browser's own provenance headers: `Sec-Fetch-Site: cross-site`, or an `Origin`
 //!    that is not this host, is refused;
-//! 2. a synchronizer token: the session's token must come back in the `x-csrf-token`
-//!    header or the `csrf_token` form field (every form renders it as a hidden input).
+//! 2. a synchronizer token: the expected token must come back in the `x-csrf-token` header
+//!    or the `csrf_token` form field (every form renders it as a hidden input).
+//!
+//! A logged-in session keeps its token in the session. A visitor who is not logged in has
+//! nothing worth a session row, so their token (for the login and sign-up forms) lives in a
+//! cookie of its own instead and is checked against itself (double submit, with the
+//! provenance check above and `SameSite=Strict`): loading a page never writes to the
+//! database.
 //!
 //! Safe requests (GET, HEAD, OPTIONS) change nothing anywhere in msgbuddy; for page loads
-//! this layer makes sure the session has a token and hands it to the renderer.
+//! this layer finds or creates the token and hands it to the renderer.
 
 use app::components::csrf::{CsrfToken, FIELD};
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::Request;
-use axum::http::{HeaderMap, Method, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use msgbuddy_core::auth;
-use msgbuddy_core::crypto::secure_eq;
+use msgbuddy_core::crypto::{random_token, secure_eq};
 use msgbuddy_domain::AppError;
 use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
 
-/// Form bodies larger than this are not buffered for the token check.
-const MAX_FORM_BYTES: usize = 1 << 20;
+/// Form bodies are buffered for the token check up to the server's body limit.
+const MAX_FORM_BYTES: usize = crate::routes::MAX_BODY_BYTES;
 
-pub async fn protect(session: Session, req: Request, next: Next) -> Response {
+/// Where a visitor's token lives before they log in.
+#[derive(Debug, Clone, Copy)]
+pub struct CsrfSettings {
+    pub secure: bool,
+}
+
+impl CsrfSettings {
+    /// `__Host-` cookies can only be set by this exact host over HTTPS, so a sibling
+    /// subdomain cannot plant a token; plain HTTP on loopback (development) cannot use it.
+    fn cookie_name(self) -> &'static str {
+        if self.secure {
+            "__Host-msgbuddy_csrf"
+        } else {
+            "msgbuddy_csrf"
+        }
+    }
+
+    fn cookie(self, token: String) -> Option<HeaderValue> {
+        let cookie = Cookie::build((self.cookie_name(), token))
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Strict)
+            .path("/")
+            .build();
+        HeaderValue::from_str(&cookie.to_string()).ok()
+    }
+
+    fn token_in_cookie(self, headers: &HeaderMap) -> Option<String> {
+        app::server::cookie_token(headers, self.cookie_name())
+    }
+}
+
+/// Why a request was refused.
+enum Refusal {
+    Forged(&'static str),
+    TooLarge,
+}
+
+pub async fn protect(
+    State(settings): State<CsrfSettings>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
     if safe {
-        return pass_token_to_renderer(session, req, next).await;
+        return pass_token_to_renderer(settings, session, req, next).await;
     }
     let wants_html = accepts_html(req.headers());
-    match verify(&session, req).await {
+    match verify(settings, &session, req).await {
         Ok(req) => next.run(req).await,
-        Err(reason) => {
+        Err(Refusal::TooLarge) => AppError::payload_too_large(MAX_FORM_BYTES).into_response(),
+        Err(Refusal::Forged(reason)) => {
             tracing::warn!(%reason, "CSRF check refused a request");
             reject(wants_html)
         }
     }
 }
 
-async fn pass_token_to_renderer(session: Session, mut req: Request, next: Next) -> Response {
-    // Only HTML page loads get a token created; assets and streams never start sessions.
-    let token = if accepts_html(req.headers()) {
-        auth::csrf_token(&session).await.ok()
-    } else {
-        auth::existing_csrf_token(&session).await.ok().flatten()
+async fn pass_token_to_renderer(
+    settings: CsrfSettings,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let mut new_cookie = None;
+    let token = match auth::existing_csrf_token(&session).await.ok().flatten() {
+        Some(token) => Some(token),
+        None => match settings.token_in_cookie(req.headers()) {
+            Some(token) => Some(token),
+            // Only HTML page loads get a token made; assets and streams never do.
+            None if accepts_html(req.headers()) => {
+                let token = random_token();
+                new_cookie = settings.cookie(token.clone());
+                Some(token)
+            }
+            None => None,
+        },
     };
     if let Some(token) = token {
         req.extensions_mut().insert(CsrfToken(token));
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    if let Some(cookie) = new_cookie {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {
@@ -79,13 +147,20 @@ fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
     Ok(())
 }
 
-async fn verify(session: &Session, req: Request) -> Result<Request, &'static str> {
-    same_origin(req.headers())?;
-    let expected = auth::existing_csrf_token(session)
-        .await
-        .ok()
-        .flatten()
-        .ok_or("session has no token")?;
+/// Checks the request and hands the verified token on (server functions check it again).
+async fn verify(
+    settings: CsrfSettings,
+    session: &Session,
+    mut req: Request,
+) -> Result<Request, Refusal> {
+    same_origin(req.headers()).map_err(Refusal::Forged)?;
+    let expected = match auth::existing_csrf_token(session).await.ok().flatten() {
+        Some(token) => token,
+        None => settings
+            .token_in_cookie(req.headers())
+            .ok_or(Refusal::Forged("no token in the session or the cookie"))?,
+    };
+    req.extensions_mut().insert(CsrfToken(expected.clone()));
     if let Some(given) = req
         .headers()
         .get("x-csrf-token")
@@ -94,7 +169,7 @@ async fn verify(session: &Session, req: Request) -> Result<Request, &'static str
         return if secure_eq(given.as_bytes(), expected.as_bytes()) {
             Ok(req)
         } else {
-            Err("header token mismatch")
+            Err(Refusal::Forged("header token mismatch"))
         };
     }
     let is_form = req
@@ -103,15 +178,15 @@ async fn verify(session: &Session, req: Request) -> Result<Request, &'static str
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return Err("no token header on a non-form request");
+        return Err(Refusal::Forged("no token header on a non-form request"));
     }
     let (parts, body) = req.into_parts();
     let bytes: Bytes = to_bytes(body, MAX_FORM_BYTES)
         .await
-        .map_err(|_| "form body too large")?;
-    let given = form_field(&bytes, FIELD).ok_or("form has no token")?;
+        .map_err(|_| Refusal::TooLarge)?;
+    let given = form_field(&bytes, FIELD).ok_or(Refusal::Forged("form has no token"))?;
     if !secure_eq(given.as_bytes(), expected.as_bytes()) {
-        return Err("form token mismatch");
+        return Err(Refusal::Forged("form token mismatch"));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
@@ -156,7 +231,7 @@ fn reject(wants_html: bool) -> Response {
         let page = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Form expired · msgbuddy</title></head>\
              <body><main data-testid=\"csrf-error\"><h1>This form has expired</h1><p>{}</p><p><a href=\"/\">Back to msgbuddy</a></p></main></body></html>",
-            error.message
+            app::components::head::escape_html(&error.message)
         );
         (axum::http::StatusCode::FORBIDDEN, Html(page)).into_response()
     } else {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod leptos_conf;
+pub mod policy;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -105,6 +105,7 @@ pub async fn build(
         }
     }
     let window_ms = config.login_limit_window_secs * 1000;
+    let secure = cookies_secure(config.secure_cookies, leptos_options.site_addr);
     let services = ServerContext {
         bus,
         limits: AuthLimits {
@@ -118,9 +119,9 @@ pub async fn build(
             },
         },
         absolute_session_ms: config.session_absolute_hours * 3_600_000,
+        secure_cookies: secure,
         invitation_ttl_ms: config.invitation_ttl_hours * 3_600_000,
     };
-    let secure = cookies_secure(config.secure_cookies, leptos_options.site_addr);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let queue = if config.worker {
         Some(JobQueue::open(&db).await?)

@@ -136,9 +136,11 @@ pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoV
     view! {
         <header data-testid="topbar" class="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-2">
             <details class="relative" data-testid="workspace-switcher">
-                <summary class="cursor-pointer list-none rounded-md px-2 py-1 font-semibold hover:bg-slate-100" aria-label="Switch workspace">
+                // The accessible name starts with the visible text (WCAG 2.5.3, label in name).
+                <summary class="cursor-pointer list-none rounded-md px-2 py-1 font-semibold hover:bg-slate-100">
                     <span data-testid="current-workspace">{move || name.get()}</span>
-                    " ▾"
+                    <span class="sr-only">", switch workspace"</span>
+                    <span aria-hidden="true">" ▾"</span>
                 </summary>
                 <ul class="absolute z-10 mt-1 w-64 rounded-md border border-slate-200 bg-white py-1 shadow">
                     {others}
@@ -152,7 +154,7 @@ pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoV
             <div class="flex items-center gap-3">
                 <span
                     data-testid="live-status"
-                    class=move || if live.get() { "text-xs text-emerald-600" } else { "text-xs text-slate-400" }
+                    class=move || if live.get() { "text-xs text-emerald-700" } else { "text-xs text-slate-600" }
                 >
                     {move || if live.get() { "● Live" } else { "○ Not live" }}
                 </span>
@@ -166,8 +168,9 @@ pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoV
 pub fn UserMenu(user: User) -> impl IntoView {
     view! {
         <details class="relative" data-testid="user-menu">
-            <summary class="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100" aria-label="Account menu">
+            <summary class="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100">
                 {user.name.clone()}
+                <span class="sr-only">", account menu"</span>
             </summary>
             <div class="absolute right-0 z-10 mt-1 w-56 rounded-md border border-slate-200 bg-white py-1 shadow">
                 <p class="px-3 py-2 text-xs text-slate-500" data-testid="user-email">{user.email.clone()}</p>

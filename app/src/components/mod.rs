@@ -2,6 +2,7 @@
 
 pub mod csrf;
 pub mod forms;
+pub mod head;
 pub mod layout;
 pub mod live;
 pub mod states;

@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
     };
     let changed = move || use_query_map().read().get("changed").is_some();
     view! {
-        <leptos_meta::Title text="Account" />
+        <crate::components::head::PageTitle text="Account" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match me.await {

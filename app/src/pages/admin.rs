@@ -10,7 +10,7 @@ pub fn AdminPage() -> impl IntoView {
     let suspend = ServerAction::<SetWorkspaceSuspended>::new();
     let data = Resource::new(|| (), |_| admin_workspaces());
     view! {
-        <leptos_meta::Title text="Platform admin" />
+        <crate::components::head::PageTitle text="Platform admin" />
         <main class="mx-auto max-w-5xl p-6" data-testid="admin-page">
             <h1 class="mb-4 text-2xl font-semibold">"Platform admin"</h1>
             <a href="/" class="text-sm text-indigo-600 underline">"Back to your workspace"</a>

@@ -28,7 +28,7 @@ pub fn AuditPage() -> impl IntoView {
         },
     );
     view! {
-        <leptos_meta::Title text="Audit log" />
+        <crate::components::head::PageTitle text="Audit log" />
         <section data-testid="audit-page" class="max-w-5xl">
             <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
             <SettingsNav current="audit" />

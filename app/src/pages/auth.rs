@@ -29,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
     view! {
-        <leptos_meta::Title text="Log in" />
+        <crate::components::head::PageTitle text="Log in" />
         <CardPage title="Log in to msgbuddy">
             {error}
             <form method="post" action=LogIn::url() class="space-y-4" data-testid="login-form">
@@ -57,7 +57,7 @@ pub fn SignupPage() -> impl IntoView {
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
     view! {
-        <leptos_meta::Title text="Sign up" />
+        <crate::components::head::PageTitle text="Sign up" />
         <CardPage title="Create your msgbuddy account">
             {error}
             <form method="post" action=SignUp::url() class="space-y-4" data-testid="signup-form">

@@ -9,7 +9,6 @@ use crate::serverfns::invitations::{
     CreateInvitation, InvitationsView, RevokeInvitation, list_invitations,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use msgbuddy_domain::Role;
 
 #[component]
@@ -19,9 +18,6 @@ pub fn InvitationsPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeInvitation>::new();
     let ws = ctx.id.clone();
     let data = Resource::new(|| (), move |_| list_invitations(ws.clone()));
-    // The new link, from `?link=` where the form post redirected back.
-    let query = use_query_map();
-    let link = move || query.read().get("link").map(|t| format!("/invite/{t}"));
     let error = move || {
         create
             .value()
@@ -33,7 +29,7 @@ pub fn InvitationsPage() -> impl IntoView {
     };
     let ws_id = ctx.id.clone();
     view! {
-        <leptos_meta::Title text="Invitations" />
+        <crate::components::head::PageTitle text="Invitations" />
         <Suspense fallback=Loading>
             {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
                 match data.await {
@@ -42,7 +38,7 @@ pub fn InvitationsPage() -> impl IntoView {
                             <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
                             <SettingsNav current="invitations" />
                             {error}
-                            {move || link().map(|l| view! {
+                            {view.new_link.clone().map(|l| view! {
                                 <div class="rounded-md bg-emerald-50 p-3 text-sm" data-testid="invite-created">
                                     "Share this link with the person you invite (it works once): "
                                     <a href=l.clone() data-testid="invite-link" class="break-all font-mono text-indigo-700 underline">{l.clone()}</a>

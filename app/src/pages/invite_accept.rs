@@ -33,9 +33,9 @@ pub fn InviteAcceptPage() -> impl IntoView {
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
-    let here = use_location().pathname.get_untracked();
+    let here = msgbuddy_domain::values::query_value(&use_location().pathname.get_untracked());
     view! {
-        <leptos_meta::Title text="Invitation" />
+        <crate::components::head::PageTitle text="Invitation" />
         <Suspense fallback=Loading>
             {move || {
                 let (token, here) = (token.clone(), here.clone());
@@ -67,6 +67,7 @@ pub fn InviteAcceptPage() -> impl IntoView {
                                 }}
                             </CardPage>
                         }.into_any(),
+                        Err(e) if e.code == msgbuddy_domain::ErrorCode::Forbidden => view! { <ErrorPage error=e /> }.into_any(),
                         Err(_) => view! {
                             <ErrorPage error=AppError::new(msgbuddy_domain::ErrorCode::NotFound, "This invitation link is invalid, expired, revoked or already used.") />
                         }.into_any(),

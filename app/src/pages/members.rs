@@ -25,7 +25,7 @@ pub fn MembersPage() -> impl IntoView {
     };
     let ws_id = ctx.id.clone();
     view! {
-        <leptos_meta::Title text="Members" />
+        <crate::components::head::PageTitle text="Members" />
         <Suspense fallback=Loading>
             {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
                 match data.await {

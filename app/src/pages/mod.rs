@@ -22,7 +22,8 @@ pub fn login_redirect() -> impl IntoView {
     let path = leptos_router::hooks::use_location()
         .pathname
         .get_untracked();
-    view! { <Redirect path=format!("/login?next={path}") /> }
+    let next = msgbuddy_domain::values::query_value(&path);
+    view! { <Redirect path=format!("/login?next={next}") /> }
 }
 
 /// The usual answer to a failed page load: log in, or an error page.

@@ -5,7 +5,7 @@ use msgbuddy_domain::AppError;
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
-        <leptos_meta::Title text="Not found" />
+        <crate::components::head::PageTitle text="Not found" />
         <ErrorPage error=AppError::new(msgbuddy_domain::ErrorCode::NotFound, "There is nothing at this address.") />
     }
 }

@@ -51,7 +51,7 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let ws_id = ctx.id.clone();
     view! {
-        <leptos_meta::Title text="Settings" />
+        <crate::components::head::PageTitle text="Settings" />
         <Suspense fallback=Loading>
             {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
                 match data.await {

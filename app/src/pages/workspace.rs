@@ -22,7 +22,7 @@ pub fn WorkspaceLayout() -> impl IntoView {
                     Ok(view) => view! {
                         // A plain string outside the island: the title is written on the
                         // server, after the body has rendered.
-                        <leptos_meta::Title text=view.current.name.clone() />
+                        <crate::components::head::PageTitle text=view.current.name.clone() />
                         <WorkspaceFrame view>
                             <Outlet />
                         </WorkspaceFrame>

@@ -21,7 +21,7 @@ pub fn NewWorkspacePage() -> impl IntoView {
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
     view! {
-        <leptos_meta::Title text="New workspace" />
+        <crate::components::head::PageTitle text="New workspace" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match me.await {

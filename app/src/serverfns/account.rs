@@ -32,19 +32,27 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     crate::server::verify_csrf(&csrf_token).await?;
-    use crate::server::{db, require_user, session};
+    use crate::server::{ctx, db, redirect, require_user, session};
     use msgbuddy_core::{accounts, auth};
     use msgbuddy_domain::values::NewPassword;
     let user = require_user().await?;
     let new = NewPassword::parse(&new_password)?;
     let session = session().await?;
     let keep = session.id().map(|id| id.to_string());
-    accounts::change_password(&db()?, &user.id, &current_password, &new, keep.as_deref()).await?;
+    accounts::change_password(
+        &db()?,
+        ctx()?.limits.per_account,
+        &user.id,
+        &current_password,
+        &new,
+        keep.as_deref(),
+    )
+    .await?;
     // Every other session is gone; this one starts afresh under a new id.
     let user = accounts::find(&db()?, &user.id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     auth::start(&session, &user).await?;
-    leptos_axum::redirect("/account?changed=1");
+    redirect("/account?changed=1");
     Ok(())
 }

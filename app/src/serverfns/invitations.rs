@@ -11,6 +11,53 @@ use serde::{Deserialize, Serialize};
 pub struct InvitationsView {
     pub invitations: Vec<Invitation>,
     pub can_manage: bool,
+    /// The link of an invitation this user just created, shown once.
+    pub new_link: Option<String>,
+}
+
+/// A just-created invitation link travels to the page that shows it in a short-lived cookie
+/// scoped to that page, so the secret never sits in a URL (history, logs, Referer). Reading
+/// it changes no stored state (pages may run their reads more than once while rendering);
+/// the page's answer deletes the cookie, so the link shows once.
+#[cfg(feature = "ssr")]
+mod new_link {
+    use leptos::prelude::use_context;
+
+    const COOKIE: &str = "msgbuddy_new_invitation";
+
+    fn path(workspace_id: &str) -> String {
+        format!("/w/{workspace_id}/settings/invitations")
+    }
+
+    fn set_cookie(value: &str, workspace_id: &str, max_age: u32) {
+        let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        let secure = crate::server::ctx()
+            .map(|c| c.secure_cookies)
+            .unwrap_or(true);
+        let cookie = format!(
+            "{COOKIE}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+            path(workspace_id),
+            if secure { "; Secure" } else { "" }
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+            res.append_header(axum::http::header::SET_COOKIE, v);
+        }
+    }
+
+    /// Hands `token` to the invitations page the form returns to.
+    pub fn pass_on(token: &str, workspace_id: &str) {
+        set_cookie(token, workspace_id, 120);
+    }
+
+    /// The link waiting for this page, if any, and the cookie's deletion.
+    pub fn take(workspace_id: &str) -> Option<String> {
+        let parts = use_context::<axum::http::request::Parts>()?;
+        let token = crate::server::cookie_token(&parts.headers, COOKIE)?;
+        set_cookie("", workspace_id, 0);
+        Some(format!("/invite/{token}"))
+    }
 }
 
 #[server(input = GetUrl, endpoint = "invitations/list")]
@@ -18,9 +65,12 @@ pub async fn list_invitations(workspace_id: String) -> Result<InvitationsView, A
     use msgbuddy_core::invitations;
     use msgbuddy_domain::Permission;
     let (_, member) = crate::server::member(&workspace_id, Permission::InvitationsView).await?;
+    let new_link = new_link::take(&member.workspace_id);
+
     Ok(InvitationsView {
         invitations: invitations::list_pending(&crate::server::db()?, &member).await?,
         can_manage: member.role.can(Permission::InvitationsManage),
+        new_link,
     })
 }
 
@@ -58,11 +108,9 @@ pub async fn create_invitation(
     )
     .await?;
     let link = format!("/invite/{}", created.token);
-    // Without JavaScript the link is shown on the page the form returns to.
-    leptos_axum::redirect(&format!(
-        "/w/{workspace_id}/settings/invitations?link={}",
-        created.token
-    ));
+    // The page the form returns to shows the link once.
+    new_link::pass_on(&created.token, &member.workspace_id);
+    crate::server::redirect(&format!("/w/{}/settings/invitations", member.workspace_id));
     Ok(link)
 }
 
@@ -93,6 +141,6 @@ pub async fn accept_invitation(csrf_token: String, token: String) -> Result<(), 
     use msgbuddy_core::invitations;
     let user = require_user().await?;
     let member = invitations::accept(&ctx()?.bus, &user, client_ip(), &token).await?;
-    leptos_axum::redirect(&format!("/w/{}", member.workspace_id));
+    crate::server::redirect(&format!("/w/{}", member.workspace_id));
     Ok(())
 }

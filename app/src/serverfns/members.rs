@@ -18,7 +18,7 @@ pub struct MembersView {
 pub async fn list_members(workspace_id: String) -> Result<MembersView, AppError> {
     use msgbuddy_core::members;
     use msgbuddy_domain::Permission;
-    let (user, member) = crate::server::member(&workspace_id, Permission::SettingsView).await?;
+    let (user, member) = crate::server::member(&workspace_id, Permission::MembersView).await?;
     Ok(MembersView {
         members: members::list(&crate::server::db()?, &member).await?,
         can_manage: member.role.can(Permission::MembersManage),

@@ -26,7 +26,7 @@ pub async fn create_workspace(csrf_token: String, name: String) -> Result<(), Ap
     let user = require_user().await?;
     let name = WorkspaceName::parse(&name)?;
     let ws = workspaces::create(&ctx()?.bus, &actor(&user), &name).await?;
-    leptos_axum::redirect(&format!("/w/{}", ws.id));
+    crate::server::redirect(&format!("/w/{}", ws.id));
     Ok(())
 }
 

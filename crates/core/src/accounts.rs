@@ -1,10 +1,11 @@
 //! User accounts: sign up, log in, change password, platform admins.
 
-use crate::crypto::{dummy_password_hash, hash_password, verify_password};
+use crate::crypto::{hash_password_async, verify_password_async};
 use crate::db::{Db, new_id, now_ms};
 use crate::error::{Error, Result};
+use crate::rate_limit::{self, Limit};
 use msgbuddy_domain::AppError;
-use msgbuddy_domain::values::{Email, NewPassword, PersonName};
+use msgbuddy_domain::values::{Email, NewPassword, PASSWORD_MAX_CHARS, PersonName};
 pub use msgbuddy_domain::views::User;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -17,6 +18,14 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         is_platform_admin: row.try_get::<i64, _>(3)? != 0,
         password_changed_at: row.try_get(4)?,
     })
+}
+
+/// How many password guesses an address and an account get per window, for log-in,
+/// sign-up and the current password when changing it.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthLimits {
+    pub per_ip: Limit,
+    pub per_account: Limit,
 }
 
 /// The message for every failed login: it never says whether the email exists.
@@ -32,7 +41,7 @@ pub async fn sign_up(
     name: &PersonName,
     password: &NewPassword,
 ) -> Result<User> {
-    let hash = hash_password(password.expose())?;
+    let hash = hash_password_async(password.expose().to_owned()).await?;
     let now = now_ms();
     let id = new_id("usr");
     let inserted = sqlx::query(
@@ -68,8 +77,60 @@ pub async fn sign_up(
     })
 }
 
-/// Checks an email and password. Unknown emails cost the same time as wrong passwords.
+/// Signs up within the per-address and per-email limits.
+pub async fn sign_up_limited(
+    db: &Db,
+    limits: &AuthLimits,
+    ip: &str,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<User> {
+    let account_key = format!("signup:account:{}", email.trim().to_lowercase());
+    rate_limit::check_all(
+        db,
+        &[
+            (&format!("signup:ip:{ip}"), limits.per_ip),
+            (&account_key, limits.per_account),
+        ],
+    )
+    .await?;
+    let name = PersonName::parse(name)?;
+    let email = Email::parse(email)?;
+    let password = NewPassword::parse(password)?;
+    sign_up(db, &email, &name, &password).await
+}
+
+/// Logs in within the limits. Both count every attempt, so neither one address guessing
+/// many accounts nor many addresses guessing one account get far; a success clears the
+/// account's count.
+pub async fn log_in_limited(
+    db: &Db,
+    limits: &AuthLimits,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> Result<User> {
+    let account_key = format!("login:account:{}", email.trim().to_lowercase());
+    rate_limit::check_all(
+        db,
+        &[
+            (&format!("login:ip:{ip}"), limits.per_ip),
+            (&account_key, limits.per_account),
+        ],
+    )
+    .await?;
+    let user = log_in(db, email, password).await?;
+    rate_limit::clear(db, &account_key).await?;
+    Ok(user)
+}
+
+/// Checks an email and password. Unknown emails cost the same time as wrong passwords;
+/// a password longer than any we accept is refused before it is hashed.
 pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<User> {
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return Err(bad_credentials().into());
+    }
     let email = Email::parse(email).map_err(|_| bad_credentials())?;
     let row = sqlx::query(
         "SELECT id, email, name, is_platform_admin, password_changed_at, password_hash FROM users WHERE email = $1",
@@ -77,15 +138,15 @@ pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<User> {
         .bind(email.as_str())
         .fetch_optional(db.reader())
         .await?;
-    let Some(row) = row else {
-        let _ = verify_password(password, dummy_password_hash());
-        return Err(bad_credentials().into());
-    };
-    let hash: String = row.try_get(5)?;
-    if !verify_password(password, &hash) {
-        return Err(bad_credentials().into());
+    let hash = row
+        .as_ref()
+        .map(|r| r.try_get::<String, _>(5))
+        .transpose()?;
+    let matches = verify_password_async(password.to_owned(), hash).await?;
+    match row {
+        Some(row) if matches => user_from_row(&row),
+        _ => Err(bad_credentials().into()),
     }
-    user_from_row(&row)
 }
 
 pub async fn find(db: &Db, user_id: &str) -> Result<Option<User>> {
@@ -107,28 +168,35 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
 }
 
 /// Changes a password after checking the current one, and revokes every other session of
-/// the user (the caller rotates its own session id).
+/// the user (the caller rotates its own session id). Guesses at the current password are
+/// limited like logins, so a stolen session cannot try passwords without end.
 pub async fn change_password(
     db: &Db,
+    limit: Limit,
     user_id: &str,
     current: &str,
     new: &NewPassword,
     keep_session_id: Option<&str>,
 ) -> Result<()> {
+    let attempts_key = format!("password:account:{user_id}");
+    rate_limit::check_all(db, &[(&attempts_key, limit)]).await?;
     let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(db.reader())
         .await?
         .ok_or_else(|| Error::App(AppError::unauthenticated()))?
         .try_get(0)?;
-    if !verify_password(current, &hash) {
+    let current_ok = current.chars().count() <= PASSWORD_MAX_CHARS
+        && verify_password_async(current.to_owned(), Some(hash)).await?;
+    if !current_ok {
         return Err(AppError::invalid_field(
             "current_password",
             "The current password is incorrect.",
         )
         .into());
     }
-    let new_hash = hash_password(new.expose())?;
+    rate_limit::clear(db, &attempts_key).await?;
+    let new_hash = hash_password_async(new.expose().to_owned()).await?;
     let mut tx = db.writer().begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(new_hash)

@@ -85,16 +85,6 @@ pub async fn end(session: &Session) -> Result<()> {
     session.flush().await.map_err(store_err)
 }
 
-/// The session's CSRF token, created on first use.
-pub async fn csrf_token(session: &Session) -> Result<String> {
-    if let Some(token) = session.get::<String>(CSRF_KEY).await.map_err(store_err)? {
-        return Ok(token);
-    }
-    let token = random_token();
-    session.insert(CSRF_KEY, &token).await.map_err(store_err)?;
-    Ok(token)
-}
-
 /// The session's CSRF token without creating one.
 pub async fn existing_csrf_token(session: &Session) -> Result<Option<String>> {
     session.get::<String>(CSRF_KEY).await.map_err(store_err)

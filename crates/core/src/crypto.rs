@@ -64,6 +64,55 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Argon2 costs tens of milliseconds of CPU and 19 MiB per hash. On the async worker
+/// threads a burst of logins would stall every other request, so hashing runs on the
+/// blocking pool, at most this many at once; the rest wait their turn without holding a
+/// thread.
+const CONCURRENT_HASHES: usize = 2;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The most password hashes this process has ever computed at the same moment; never more
+/// than the cap (tests check that a burst of logins keeps to it).
+pub fn peak_concurrent_hashes() -> usize {
+    PEAK.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|_| Error::internal("password hashing is shut down"))?;
+    let now = IN_FLIGHT.fetch_add(1, SeqCst) + 1;
+    PEAK.fetch_max(now, SeqCst);
+    let done = tokio::task::spawn_blocking(work).await;
+    IN_FLIGHT.fetch_sub(1, SeqCst);
+    done.map_err(|e| Error::internal(format!("password hashing task: {e}")))
+}
+
+/// [`hash_password`] on the blocking pool, within the concurrency cap.
+pub async fn hash_password_async(password: String) -> Result<String> {
+    off_the_async_threads(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] on the blocking pool, within the concurrency cap. `None` verifies
+/// against [`dummy_password_hash`], so an unknown account costs the same time.
+pub async fn verify_password_async(password: String, hash: Option<String>) -> Result<bool> {
+    off_the_async_threads(move || match hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            let _ = verify_password(&password, dummy_password_hash());
+            false
+        }
+    })
+    .await
+}
+
 /// A hash of a password nobody has, verified against when an email is unknown so a failed
 /// login takes as long whether or not the account exists.
 pub fn dummy_password_hash() -> &'static str {

@@ -152,10 +152,20 @@ fn unusable() -> Error {
         .into()
 }
 
-/// What an invitation link leads to, if it can still be used.
+fn workspace_suspended() -> Error {
+    AppError::new(
+        msgbuddy_domain::ErrorCode::Forbidden,
+        "This workspace is suspended, so its invitations cannot be accepted.",
+    )
+    .with_details(serde_json::json!({ "reason": "workspace_suspended" }))
+    .into()
+}
+
+/// What an invitation link leads to, if it can still be used. A suspended workspace's
+/// invitations cannot.
 pub async fn preview(db: &Db, token: &str) -> Result<InvitationPreview> {
     let row = sqlx::query(
-        "SELECT i.workspace_id, w.name, i.role, i.email FROM invitations i JOIN workspaces w ON w.id = i.workspace_id \
+        "SELECT i.workspace_id, w.name, i.role, i.email, w.suspended_at FROM invitations i JOIN workspaces w ON w.id = i.workspace_id \
          WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2",
     )
     .bind(token_hash(token))
@@ -163,6 +173,9 @@ pub async fn preview(db: &Db, token: &str) -> Result<InvitationPreview> {
     .fetch_optional(db.reader())
     .await?
     .ok_or_else(unusable)?;
+    if row.try_get::<Option<i64>, _>(4)?.is_some() {
+        return Err(workspace_suspended());
+    }
     Ok(InvitationPreview {
         workspace_id: row.try_get(0)?,
         workspace_name: row.try_get(1)?,
@@ -191,6 +204,16 @@ pub async fn accept(
     }
     let now = now_ms();
     let mut tx = bus.db().writer().begin().await?;
+    // The suspension is checked again inside the transaction: a workspace suspended
+    // between the preview and this point stays closed.
+    let suspended: Option<i64> = sqlx::query("SELECT suspended_at FROM workspaces WHERE id = $1")
+        .bind(&preview.workspace_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if suspended.is_some() {
+        return Err(workspace_suspended());
+    }
     let claimed = sqlx::query(
         "UPDATE invitations SET accepted_at = $1, accepted_by = $2 \
          WHERE token_hash = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1 RETURNING id",
@@ -233,6 +256,7 @@ pub async fn accept(
     )
     .await?;
     let mut pending = Pending::default();
+    let mut joined_seq = 0;
     for event in [
         DomainEvent::InvitationAccepted {
             invitation_id,
@@ -244,9 +268,18 @@ pub async fn accept(
             role: preview.role,
         },
     ] {
-        bus.record(&mut tx, &mut pending, &preview.workspace_id, &event)
+        joined_seq = bus
+            .record(&mut tx, &mut pending, &preview.workspace_id, &event)
             .await?;
     }
+    // The new member's live stream starts after their own arrival: what the workspace
+    // did before they joined is not theirs to replay.
+    sqlx::query("UPDATE memberships SET joined_seq = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(joined_seq)
+        .bind(&preview.workspace_id)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     bus.committed(pending);
     Ok(Member {

@@ -31,6 +31,18 @@ pub async fn list(db: &Db, member: &Member) -> Result<Vec<MemberInfo>> {
         .collect()
 }
 
+/// The last workspace event before `user_id` joined; their live stream starts after it.
+pub async fn joined_seq(db: &Db, member: &Member) -> Result<i64> {
+    let row =
+        sqlx::query("SELECT joined_seq FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+            .bind(&member.workspace_id)
+            .bind(&member.user_id)
+            .fetch_optional(db.reader())
+            .await?
+            .ok_or_else(|| Error::App(AppError::not_found()))?;
+    Ok(row.try_get(0)?)
+}
+
 /// The target's current role, read inside the transaction that changes it.
 async fn role_of(conn: &mut AnyConnection, workspace_id: &str, user_id: &str) -> Result<Role> {
     let row = sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")

@@ -2,6 +2,7 @@
 
 use crate::db::{Db, now_ms};
 use crate::error::Result;
+use msgbuddy_domain::AppError;
 use sqlx::Row;
 
 /// A limit of `max` hits per `window_ms`.
@@ -11,24 +12,55 @@ pub struct Limit {
     pub window_ms: i64,
 }
 
-/// Counts one hit on `key` and says whether it is within the limit.
-pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<bool> {
+/// The outcome of one hit: allowed, or refused until the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    Refused { retry_after_ms: i64 },
+}
+
+/// Counts one hit on `key` and says whether it is within the limit, and if not, how long
+/// until the window that refused it ends.
+pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Decision> {
     let now = now_ms();
     let window_floor = now - limit.window_ms;
-    let hits: i64 = sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
          ON CONFLICT (key) DO UPDATE SET \
            hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
            window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-         RETURNING hits",
+         RETURNING hits, window_start",
     )
     .bind(key)
     .bind(now)
     .bind(window_floor)
     .fetch_one(db.writer())
-    .await?
-    .try_get(0)?;
-    Ok(hits <= limit.max)
+    .await?;
+    let hits: i64 = row.try_get(0)?;
+    let window_start: i64 = row.try_get(1)?;
+    Ok(if hits <= limit.max {
+        Decision::Allowed
+    } else {
+        Decision::Refused {
+            retry_after_ms: (window_start + limit.window_ms - now).max(1),
+        }
+    })
+}
+
+/// Counts a hit on every key (so each limit sees every attempt) and refuses if any limit
+/// is exceeded, saying how long until the last refusing window ends.
+pub async fn check_all(db: &Db, hits: &[(&str, Limit)]) -> Result<()> {
+    let mut wait_ms = 0;
+    for (key, limit) in hits {
+        if let Decision::Refused { retry_after_ms } = hit(db, key, *limit).await? {
+            wait_ms = wait_ms.max(retry_after_ms);
+        }
+    }
+    if wait_ms > 0 {
+        let secs = u64::try_from((wait_ms + 999) / 1000).unwrap_or(1);
+        return Err(AppError::rate_limited(secs).into());
+    }
+    Ok(())
 }
 
 /// Forgets a key, e.g. an account's failed-login count after a successful login.

@@ -14,6 +14,7 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    PayloadTooLarge,
     RateLimited,
     Csrf,
     Unavailable,
@@ -21,6 +22,20 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::Validation,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::RateLimited,
+        ErrorCode::Csrf,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+    ];
+
+    /// The HTTP status every route and server function answers this code with.
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::Validation => 422,
@@ -28,6 +43,7 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::Csrf => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
@@ -80,11 +96,34 @@ impl AppError {
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Conflict, message)
     }
-    pub fn rate_limited() -> Self {
+    /// Too many attempts; `retry_after_secs` says, truthfully, when the next one can work.
+    /// It travels in `details` and as the `Retry-After` header.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let secs = retry_after_secs.max(1);
+        let wait = if secs < 90 {
+            format!("{secs} seconds")
+        } else {
+            format!("{} minutes", secs.div_ceil(60))
+        };
         Self::new(
             ErrorCode::RateLimited,
-            "Too many attempts. Wait a minute and try again.",
+            format!("Too many attempts. Try again in {wait}."),
         )
+        .with_details(serde_json::json!({ "retry_after_secs": secs }))
+    }
+    /// Seconds to wait before retrying, for rate-limited errors.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.details.as_ref()?.get("retry_after_secs")?.as_u64()
+    }
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "The request is too large; the limit is {} KB.",
+                limit_bytes / 1024
+            ),
+        )
+        .with_details(serde_json::json!({ "limit_bytes": limit_bytes }))
     }
     pub fn csrf() -> Self {
         Self::new(
@@ -99,18 +138,41 @@ impl AppError {
         )
     }
 
-    /// The JSON body API routes answer with.
+    /// The JSON body every route and server function answers with.
     pub fn to_body(&self) -> serde_json::Value {
         serde_json::json!({ "error": self })
     }
+
+    /// Reads the envelope back (`{"error":{...}}`); a bare error object is accepted too.
+    pub fn from_body(bytes: &[u8]) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: AppError,
+        }
+        serde_json::from_slice::<Envelope>(bytes)
+            .map(|e| e.error)
+            .or_else(|_| serde_json::from_slice::<AppError>(bytes))
+            .ok()
+    }
 }
 
+/// The one place an error becomes an HTTP answer: status from its code, the envelope as
+/// body, `Retry-After` when rate limited. Server-function errors pass through it too (the
+/// server's error layer re-answers them), so every route agrees.
 #[cfg(feature = "server")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let status = axum::http::StatusCode::from_u16(self.code.http_status())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self.to_body())).into_response()
+        let retry_after = self.retry_after_secs();
+        let mut res = (status, axum::Json(self.to_body())).into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        res
     }
 }
 
@@ -131,6 +193,20 @@ impl server_fn::error::FromServerFnError for AppError {
             _ => Self::internal(),
         }
     }
+
+    /// Server-function errors travel in the same envelope as every other route's.
+    fn ser(&self) -> server_fn::Bytes {
+        server_fn::Bytes::from(self.to_body().to_string())
+    }
+
+    fn de(data: server_fn::Bytes) -> Self {
+        Self::from_body(&data).unwrap_or_else(|| {
+            Self::new(
+                ErrorCode::Unavailable,
+                "msgbuddy answered with something this page could not read. Reload and try again.",
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -145,10 +221,48 @@ mod tests {
         assert_eq!(body["error"]["details"]["field"], "email");
     }
 
+    /// The status table of the README, written out: a change shows up here.
     #[test]
-    fn codes_map_to_http_statuses() {
-        assert_eq!(ErrorCode::NotFound.http_status(), 404);
-        assert_eq!(ErrorCode::Csrf.http_status(), 403);
-        assert_eq!(ErrorCode::RateLimited.http_status(), 429);
+    fn every_code_maps_to_its_http_status() {
+        let table = [
+            (ErrorCode::Validation, 422),
+            (ErrorCode::Unauthenticated, 401),
+            (ErrorCode::Forbidden, 403),
+            (ErrorCode::NotFound, 404),
+            (ErrorCode::Conflict, 409),
+            (ErrorCode::PayloadTooLarge, 413),
+            (ErrorCode::RateLimited, 429),
+            (ErrorCode::Csrf, 403),
+            (ErrorCode::Unavailable, 503),
+            (ErrorCode::Internal, 500),
+        ];
+        assert_eq!(table.len(), ErrorCode::ALL.len());
+        for (code, status) in table {
+            assert_eq!(code.http_status(), status, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn rate_limits_say_truthfully_how_long_to_wait() {
+        let e = AppError::rate_limited(14 * 60 + 5);
+        assert_eq!(e.message, "Too many attempts. Try again in 15 minutes.");
+        assert_eq!(e.retry_after_secs(), Some(845));
+        assert_eq!(
+            AppError::rate_limited(30).message,
+            "Too many attempts. Try again in 30 seconds."
+        );
+        assert_eq!(AppError::rate_limited(0).retry_after_secs(), Some(1));
+    }
+
+    #[test]
+    fn the_envelope_reads_back() {
+        let e = AppError::rate_limited(60);
+        let body = e.to_body().to_string();
+        assert_eq!(AppError::from_body(body.as_bytes()), Some(e));
+        assert_eq!(
+            AppError::from_body(br#"{"code":"not_found","message":"Not found."}"#),
+            Some(AppError::not_found())
+        );
+        assert_eq!(AppError::from_body(b"<html>"), None);
     }
 }

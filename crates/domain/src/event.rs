@@ -59,12 +59,16 @@ impl DomainEvent {
         }
     }
 
-    /// What a member must be allowed to do to receive this event.
+    /// What a member must be allowed to do to receive this event. Member events carry
+    /// emails, so they go to exactly those who may list the members.
     pub fn audience(&self) -> Permission {
         match self {
             DomainEvent::InvitationCreated { .. } | DomainEvent::InvitationRevoked { .. } => {
                 Permission::InvitationsView
             }
+            DomainEvent::MemberJoined { .. }
+            | DomainEvent::MemberRemoved { .. }
+            | DomainEvent::RoleChanged { .. } => Permission::MembersView,
             _ => Permission::WorkspaceView,
         }
     }

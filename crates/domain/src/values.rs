@@ -3,24 +3,38 @@
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
-/// An email address, trimmed and lower-cased so it is one identity however it is typed.
+/// An email address: NFKC-normalised, trimmed and lower-cased, so it is one identity however
+/// it is typed (a full-width `ａｎａ@example.com` is `ana@example.com`). Invisible, bidi and
+/// control characters are refused, and so is anything outside the characters an unquoted
+/// address may hold, which also keeps `<`, `>` and quotes out of every page that shows one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let email = raw.trim().to_lowercase();
+        use unicode_normalization::UnicodeNormalization;
+        let email: String = raw.trim().nfkc().collect::<String>().to_lowercase();
         let invalid = || AppError::invalid_field("email", "Enter a valid email address.");
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.len() > 254 || email.chars().any(is_invisible) {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
         let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
+            && !domain.starts_with(['.', '-'])
+            && !domain.ends_with(['.', '-'])
             && !domain.contains("..")
-            && !domain.contains('@');
-        if local.is_empty() || local.len() > 64 || !domain_ok {
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if !local_ok || !domain_ok {
             return Err(invalid());
         }
         Ok(Self(email))
@@ -28,6 +42,36 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether `c` is invisible or changes text direction: controls, format characters
+/// (zero-width spaces and joiners, bidi embeddings, overrides and isolates, the BOM, tag
+/// characters), variation selectors, and the blank "filler" letters. With any of them one
+/// name can render identically to another, so names and emails refuse them.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
@@ -65,8 +109,16 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// Trimmed text of at most `max` characters, with any run of whitespace (a no-break or
+/// ideographic space included) made one plain space, and no invisible characters.
 fn bounded_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, AppError> {
-    let text = raw.trim();
+    if raw.chars().any(|c| is_invisible(c) && !c.is_whitespace()) {
+        return Err(AppError::invalid_field(
+            field,
+            format!("{label} has invisible or control characters; type it again without them."),
+        ));
+    }
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
         return Err(AppError::invalid_field(
             field,
@@ -79,13 +131,7 @@ fn bounded_text(field: &str, label: &str, raw: &str, max: usize) -> Result<Strin
             format!("{label} can be at most {max} characters."),
         ));
     }
-    if text.chars().any(char::is_control) {
-        return Err(AppError::invalid_field(
-            field,
-            format!("{label} has invalid characters."),
-        ));
-    }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 /// A person's display name.
@@ -112,6 +158,43 @@ impl WorkspaceName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `raw` percent-encoded as one URL query value: only unreserved characters stay as they
+/// are, so the result is plain ASCII that no header or attribute can misread.
+pub fn query_value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `raw` as a path on this site, or `None`: what a `?next=` may send someone to after
+/// logging in. The value is resolved against the site's own origin the way a browser would
+/// resolve it and must stay on it; control characters and whitespace are refused outright
+/// (browsers strip tabs and newlines, which is how `/\t/evil.example` escapes naive checks).
+/// The result is the normalised, percent-encoded path and query, always a valid header value.
+#[cfg(feature = "server")]
+pub fn same_site_path(raw: &str) -> Option<String> {
+    if !raw.starts_with('/') || raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    let base = url::Url::parse("https://msgbuddy.invalid/").ok()?;
+    let resolved = base.join(raw).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    let mut path = resolved.path().to_owned();
+    if let Some(query) = resolved.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Some(path)
 }
 
 /// A language tag such as `en`, `pt-BR` or `zh-Hant`.
@@ -247,6 +330,14 @@ mod tests {
             ("ana@.example.com", None),
             ("ana@example..com", None),
             ("", None),
+            ("ＡＮＡ@ｅｘａｍｐｌｅ.com", Some("ana@example.com")),
+            ("a\u{200B}na@example.com", None),
+            ("ana@exam\u{202E}ple.com", None),
+            ("<script>@example.com", None),
+            ("\"ana\"@example.com", None),
+            ("ana@exa<mple.com", None),
+            (".ana@example.com", None),
+            ("josé@exemplo.com.br", Some("josé@exemplo.com.br")),
         ];
         for (raw, expected) in cases {
             assert_eq!(
@@ -282,6 +373,68 @@ mod tests {
         assert!(WorkspaceName::parse("   ").is_err());
         assert!(WorkspaceName::parse(&"a".repeat(81)).is_err());
         assert!(PersonName::parse("Ana\u{0}").is_err());
+        assert_eq!(
+            PersonName::parse(" Ana \u{00A0}\u{3000} Lima\t").map(|n| n.as_str().to_owned()),
+            Ok("Ana Lima".into())
+        );
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused_in_names() {
+        for hostile in [
+            "Ana\u{200B}",
+            "An\u{200D}a",
+            "\u{202E}anA",
+            "Ana\u{2066}",
+            "\u{FEFF}Ana",
+            "Ana\u{E0041}",
+            "\u{3164}",
+            "A\u{034F}na",
+            "Ana\u{FE0F}",
+        ] {
+            let err = PersonName::parse(hostile).expect_err(hostile);
+            assert!(
+                err.message.contains("invisible"),
+                "{hostile:?}: {}",
+                err.message
+            );
+            assert!(WorkspaceName::parse(hostile).is_err(), "{hostile:?}");
+        }
+        for fine in ["Zoë", "李小龍", "محمد", "Ana-Lima O'Neil"] {
+            assert!(PersonName::parse(fine).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_plain_ascii() {
+        assert_eq!(query_value("/w/ws_1"), "/w/ws_1");
+        assert_eq!(query_value("/a b\n?&=é"), "/a%20b%0A%3F%26%3D%C3%A9");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        let cases = [
+            ("/w/ws_1/settings", Some("/w/ws_1/settings")),
+            ("/invite/abc?x=1", Some("/invite/abc?x=1")),
+            ("/a/../b", Some("/b")),
+            ("/caf\u{e9}", Some("/caf%C3%A9")),
+            ("//evil.example", None),
+            ("/\\evil.example", None),
+            ("/\t/evil.example", None),
+            ("/%09/evil.example", Some("/%09/evil.example")),
+            ("/\n", None),
+            ("/\u{1}", None),
+            ("/ x", None),
+            ("/\u{3000}/evil.example", None),
+            ("https://evil.example", None),
+            ("javascript:alert(1)", None),
+            ("evil.example", None),
+            ("", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(same_site_path(raw).as_deref(), expected, "{raw:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use msgbuddy_core::events::EventBus;
-use msgbuddy_core::{auth, workspaces};
+use msgbuddy_core::{auth, members, workspaces};
 use msgbuddy_domain::{AppError, DomainEvent, EventEnvelope, Permission, Role};
 use serde::Deserialize;
 use std::collections::VecDeque;
@@ -50,8 +50,10 @@ pub async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
+    // Never further back than the member's own arrival.
+    let joined = members::joined_seq(db, &member).await?;
     let cursor = match header_id.or(query.last_event_id) {
-        Some(seen) => seen.max(0),
+        Some(seen) => seen.max(joined),
         None => state.bus().latest_seq(&member.workspace_id).await?,
     };
     let feed = Feed {

@@ -4,7 +4,8 @@
 mod events;
 mod health;
 
-use crate::csrf;
+use crate::csrf::{self, CsrfSettings};
+use crate::policy;
 use crate::state::AppState;
 use app::server::ClientIp;
 use axum::Router;
@@ -19,6 +20,8 @@ use std::net::SocketAddr;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use crate::policy::MAX_BODY_BYTES;
 
 /// Session cookie settings.
 pub struct SessionSettings {
@@ -49,8 +52,16 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .layer(middleware::from_fn(csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            CsrfSettings {
+                secure: settings.secure,
+            },
+            csrf::protect,
+        ))
         .layer(session_layer)
+        .layer(middleware::from_fn(policy::answer_errors))
+        .layer(middleware::from_fn(policy::limit_body))
+        .layer(middleware::from_fn(policy::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), client_ip))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -121,11 +121,13 @@ async fn session_id_is_rotated_at_login_and_the_old_one_is_dead() {
             .sign_up("Ana", "ana@example.com", "password-123")
             .await
             .expect("sign up");
+        // Anonymous visitors have no session to fix, so the id to rotate is one that
+        // existed before this login: the browser's earlier session.
         let mut b = app.browser();
-        b.page("/login").await;
-        let before = b
-            .session_cookie()
-            .expect("an anonymous session holds the CSRF token");
+        b.log_in("ana@example.com", "password-123")
+            .await
+            .expect("first log in");
+        let before = b.session_cookie().expect("a session after the first login");
         b.log_in("ana@example.com", "password-123")
             .await
             .expect("log in");

@@ -273,6 +273,32 @@ impl Browser {
         decode_call(res).await
     }
 
+    /// Posts a server function like [`Browser::call`] but hands back the raw answer, for
+    /// checking statuses and headers. `accept` is `application/json` (a script) or
+    /// `text/html` (a plain form post).
+    pub async fn post_raw(
+        &mut self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        accept: &str,
+    ) -> reqwest::Response {
+        if self.csrf.is_empty() {
+            self.page("/login").await;
+        }
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        let csrf = self.csrf.clone();
+        fields.push(("csrf_token", &csrf));
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(ACCEPT, accept)
+            .header(reqwest::header::REFERER, format!("{}/login", self.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded(&fields))
+            .send()
+            .await
+            .expect("server function request")
+    }
+
     pub async fn sign_up(
         &mut self,
         name: &str,
@@ -392,7 +418,7 @@ pub async fn decode_call(res: reqwest::Response) -> Result<Value, AppError> {
     let status = res.status().as_u16();
     let text = res.text().await.unwrap_or_default();
     if failed {
-        return Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| {
+        return Err(AppError::from_body(text.as_bytes()).unwrap_or_else(|| {
             AppError::new(
                 msgbuddy_domain::ErrorCode::Internal,
                 format!("HTTP {status}: {text}"),

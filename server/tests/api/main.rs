@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod jobs;
 mod permissions;
+mod security;
 mod sessions;
 mod storage;
 mod tenancy;

@@ -44,6 +44,11 @@ async fn every_role_can_do_exactly_what_the_matrix_allows_on_real_routes() {
                     ],
                 ),
                 (
+                    Permission::MembersView,
+                    "members/list",
+                    vec![("workspace_id", &ws)],
+                ),
+                (
                     Permission::InvitationsView,
                     "invitations/list",
                     vec![("workspace_id", &ws)],

@@ -5,22 +5,28 @@
 use crate::helpers::{Browser, TestApp, TestDb, backends};
 use msgbuddy_core::Db;
 use msgbuddy_core::db::now_ms;
-use reqwest::header::{ACCEPT, SET_COOKIE};
+use reqwest::header::SET_COOKIE;
 use sqlx::Row;
 
 const MINUTE: i64 = 60_000;
 const DEFAULT_IDLE_MS: i64 = 720 * MINUTE;
 const DEFAULT_ABSOLUTE_MS: i64 = 168 * 60 * MINUTE;
 
-/// The `Set-Cookie` header of an anonymous page load (a browser's, which starts a session
-/// for the CSRF token).
+/// The session cookie's `Set-Cookie` header, as it comes with a sign-up (an anonymous
+/// visitor has no session: see `security::anonymous_page_views_store_no_session`).
 async fn session_set_cookie(app: &TestApp) -> String {
-    let res = reqwest::Client::new()
-        .get(format!("{}/login", app.base))
-        .header(ACCEPT, "text/html")
-        .send()
-        .await
-        .expect("login page");
+    let mut b = app.browser();
+    let res = b
+        .post_raw(
+            "auth/signup",
+            &[
+                ("name", "Cookie"),
+                ("email", &crate::helpers::unique_email("cookie")),
+                ("password", "password-123"),
+            ],
+            "application/json",
+        )
+        .await;
     res.headers()
         .get_all(SET_COOKIE)
         .iter()

@@ -21,6 +21,15 @@ fn columns_in_sql(dir: &str) -> BTreeSet<String> {
     for file in files {
         let sql = std::fs::read_to_string(file).expect("migration");
         for stmt in sql.split(';') {
+            // `ALTER TABLE t ADD COLUMN c ...` adds one column.
+            if let Some((table, column)) = stmt
+                .split_once("ALTER TABLE ")
+                .and_then(|(_, r)| r.split_once(" ADD COLUMN "))
+            {
+                let column = column.split_whitespace().next().unwrap_or("");
+                out.insert(format!("{}.{column}", table.trim()));
+                continue;
+            }
             let Some(rest) = stmt
                 .trim_start()
                 .split_once("CREATE TABLE ")

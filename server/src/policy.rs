@@ -1,0 +1,154 @@
+//! What every HTTP answer obeys, whoever produced it: the body size limit, the error
+//! statuses and envelope, the Content-Security-Policy and `Cache-Control`.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use msgbuddy_domain::AppError;
+
+/// Request bodies larger than this answer 413. Routes that take uploads raise it for
+/// themselves.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The header server functions mark their errors with.
+const SERVER_FN_ERROR: &str = "serverfnerror";
+
+/// Refuses bodies over [`MAX_BODY_BYTES`]: at once when `Content-Length` says so, and
+/// while reading when a streamed body grows past it.
+pub async fn limit_body(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return AppError::payload_too_large(MAX_BODY_BYTES).into_response();
+    }
+    next.run(req.map(|body| Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES))))
+        .await
+}
+
+/// Server functions answer every error with HTTP 500; this re-answers them through
+/// [`AppError`]'s `IntoResponse`, the one place codes become statuses (and `Retry-After`),
+/// so a server function's 404 is a 404 like any other route's. A plain form post's error
+/// stays the redirect back to its page that Leptos makes, which shows the error there.
+/// An `/api/` path no server function answers is a 404 in the same envelope.
+pub async fn answer_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if let Some(marker) = res.headers().get(SERVER_FN_ERROR).cloned() {
+        if res.status().is_redirection() {
+            return res;
+        }
+        let body = to_bytes(res.into_body(), MAX_BODY_BYTES).await;
+        let error = body
+            .ok()
+            .and_then(|bytes| AppError::from_body(&bytes))
+            .unwrap_or_else(AppError::internal);
+        let mut res = error.into_response();
+        res.headers_mut().insert(SERVER_FN_ERROR, marker);
+        return res;
+    }
+    // Leptos answers a path with no server function (or the wrong method) with a plain 400,
+    // or the HTML 404 page for a GET.
+    if is_api
+        && matches!(
+            res.status(),
+            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND
+        )
+    {
+        return AppError::new(
+            msgbuddy_domain::ErrorCode::NotFound,
+            "There is no API call at this address with this method.",
+        )
+        .into_response();
+    }
+    res
+}
+
+/// Every HTML answer carries a CSP (pages set their own, with their script nonce; any
+/// other HTML, such as the CSRF refusal, gets the policy that runs no script at all), and
+/// pages, API answers and the event stream are never stored by a cache: they are per-user
+/// and carry CSRF tokens.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let private_path = path.starts_with("/api/") || path == "/events";
+    let mut res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = res.headers_mut();
+    if is_html
+        && !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(policy) = HeaderValue::from_str(&app::server::content_security_policy(None))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    if (is_html || private_path) && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::routing::post;
+    use msgbuddy_domain::ErrorCode;
+    use tower::ServiceExt;
+
+    /// A server function's error answer, as Leptos makes it: HTTP 500, the marker header,
+    /// the error's own encoding as body.
+    fn server_fn_error(code: ErrorCode) -> Response {
+        let mut error = AppError::new(code, "x");
+        if code == ErrorCode::RateLimited {
+            error = AppError::rate_limited(90);
+        }
+        Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .header(SERVER_FN_ERROR, "/api/x")
+            .body(Body::from(error.to_body().to_string()))
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn every_error_code_leaves_a_server_function_with_its_own_status() {
+        for code in ErrorCode::ALL {
+            let app = Router::new()
+                .route("/api/x", post(move || async move { server_fn_error(code) }))
+                .layer(axum::middleware::from_fn(answer_errors));
+            let req = Request::post("/api/x")
+                .body(Body::empty())
+                .unwrap_or_default();
+            let res = app.oneshot(req).await.unwrap_or_default();
+            assert_eq!(res.status().as_u16(), code.http_status(), "{code:?}");
+            let retry = res.headers().get(header::RETRY_AFTER).cloned();
+            assert_eq!(
+                retry.is_some(),
+                code == ErrorCode::RateLimited,
+                "Retry-After for {code:?}"
+            );
+            let body = to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+            let error = AppError::from_body(&body).map(|e| e.code);
+            assert_eq!(error, Some(code), "the envelope survives");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
+        let app = Router::new()
+            .route("/api/x", post(|| async { "read" }))
+            .layer(axum::middleware::from_fn(limit_body));
+        let req = Request::post("/api/x")
+            .header(header::CONTENT_LENGTH, (MAX_BODY_BYTES + 1).to_string())
+            .body(Body::empty())
+            .unwrap_or_default();
+        let res = app.oneshot(req).await.unwrap_or_default();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
