@@ -23,12 +23,15 @@ use crate::pages::{
     audit::AuditPage,
     auth::LoginPage,
     auth::SignupPage,
+    channels::{ChannelPage, ChannelsPage},
+    conversations::ConversationsPage,
     home::HomeRedirect,
     invitations::InvitationsPage,
     invite_accept::InviteAcceptPage,
     members::MembersPage,
     not_found::NotFound,
     settings::SettingsPage,
+    thread::ThreadPage,
     workspace::{WorkspaceHome, WorkspaceLayout},
     workspace_new::NewWorkspacePage,
 };
@@ -86,6 +89,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/members") view=MembersPage />
                     <Route path=path!("settings/invitations") view=InvitationsPage />
                     <Route path=path!("settings/audit") view=AuditPage />
+                    <Route path=path!("settings/channels") view=ChannelsPage />
+                    <Route path=path!("settings/channels/:channel") view=ChannelPage />
+                    <Route path=path!("conversations") view=ConversationsPage />
+                    <Route path=path!("conversations/:conversation") view=ThreadPage />
                 </ParentRoute>
             </Routes>
         </Router>

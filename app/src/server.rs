@@ -16,6 +16,7 @@ pub use msgbuddy_core::accounts::AuthLimits;
 #[derive(Debug, Clone)]
 pub struct ServerContext {
     pub bus: EventBus,
+    pub messaging: msgbuddy_messaging::Messaging,
     pub limits: AuthLimits,
     pub absolute_session_ms: i64,
     /// Whether cookies msgbuddy sets carry `Secure` (as the session cookie does).
@@ -32,6 +33,10 @@ pub fn ctx() -> Result<ServerContext, AppError> {
         tracing::error!("ServerContext missing from the Leptos context");
         AppError::internal()
     })
+}
+
+pub fn messaging() -> Result<msgbuddy_messaging::Messaging, AppError> {
+    Ok(ctx()?.messaging)
 }
 
 pub fn db() -> Result<Db, AppError> {

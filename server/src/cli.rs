@@ -94,7 +94,10 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
         Command::SeedDemo => {
             let db = startup::open_db(&config).await?;
             let bus = msgbuddy_core::events::EventBus::start(db).await?;
-            seed::seed_demo(&bus)
+            let keys = startup::master_keys(&config)?;
+            let leptos = crate::leptos_conf::load(&config.leptos_toml)?;
+            let m = startup::messaging_service(&config, &bus, &keys, leptos.site_addr);
+            crate::demo::seed_all(&m)
                 .await
                 .map_err(msgbuddy_core::Error::into_app_error)?;
             println!("demo login: {} / {}", seed::DEMO_EMAIL, seed::DEMO_PASSWORD);

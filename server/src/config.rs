@@ -27,6 +27,12 @@ pub struct Config {
     pub log: String,
     pub log_json: bool,
     pub leptos_toml: PathBuf,
+    /// msgbuddy's public base URL, for the webhook URLs providers are given. `None` means
+    /// `http://` and the address it serves on.
+    pub public_url: Option<String>,
+    pub whatsapp_api_url: String,
+    pub telegram_api_url: String,
+    pub twilio_api_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +105,22 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("MSGBUDDY_LOG", "log", "info"),
     ("MSGBUDDY_LOG_FORMAT", "log_format", "text"),
     ("MSGBUDDY_LEPTOS_TOML", "leptos_toml", "Leptos.toml"),
+    ("MSGBUDDY_PUBLIC_URL", "public_url", ""),
+    (
+        "MSGBUDDY_WHATSAPP_API_URL",
+        "whatsapp_api_url",
+        "https://graph.facebook.com/v23.0",
+    ),
+    (
+        "MSGBUDDY_TELEGRAM_API_URL",
+        "telegram_api_url",
+        "https://api.telegram.org",
+    ),
+    (
+        "MSGBUDDY_TWILIO_API_URL",
+        "twilio_api_url",
+        "https://api.twilio.com",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +216,35 @@ impl Config {
             log: get("MSGBUDDY_LOG"),
             log_json,
             leptos_toml: PathBuf::from(get("MSGBUDDY_LEPTOS_TOML")),
+            public_url: Some(get("MSGBUDDY_PUBLIC_URL"))
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty())
+                .map(|u| url_setting("MSGBUDDY_PUBLIC_URL", u))
+                .transpose()?,
+            whatsapp_api_url: url_setting(
+                "MSGBUDDY_WHATSAPP_API_URL",
+                get("MSGBUDDY_WHATSAPP_API_URL"),
+            )?,
+            telegram_api_url: url_setting(
+                "MSGBUDDY_TELEGRAM_API_URL",
+                get("MSGBUDDY_TELEGRAM_API_URL"),
+            )?,
+            twilio_api_url: url_setting("MSGBUDDY_TWILIO_API_URL", get("MSGBUDDY_TWILIO_API_URL"))?,
         })
+    }
+}
+
+/// An `http(s)://` base URL, without a trailing slash.
+fn url_setting(var: &str, raw: String) -> Result<String, ConfigError> {
+    let url = raw.trim().trim_end_matches('/').to_owned();
+    if (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        Ok(url)
+    } else {
+        Err(ConfigError(format!(
+            "{var} must be an http:// or https:// URL, not `{raw}`"
+        )))
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod demo;
 pub mod leptos_conf;
 pub mod policy;
 pub mod routes;

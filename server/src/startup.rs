@@ -5,6 +5,7 @@ use crate::routes::{self, SessionSettings};
 use crate::state::AppState;
 use crate::worker::{JobContext, JobQueue, schedule_cleanup};
 use app::server::{AuthLimits, ServerContext};
+use msgbuddy_channels::registry::Endpoints;
 use msgbuddy_core::crypto::MasterKeys;
 use msgbuddy_core::events::EventBus;
 use msgbuddy_core::rate_limit::Limit;
@@ -12,6 +13,7 @@ use msgbuddy_core::seed::{self, Seeded};
 use msgbuddy_core::sessions::SqlSessionStore;
 use msgbuddy_core::{Backend, Db, accounts};
 use msgbuddy_domain::values::Email;
+use msgbuddy_messaging::Messaging;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -79,6 +81,29 @@ pub fn master_keys(config: &Config) -> Result<MasterKeys, BoxError> {
     Ok(MasterKeys::parse(&spec)?)
 }
 
+/// The message pipeline's service, configured.
+pub fn messaging_service(
+    config: &Config,
+    bus: &EventBus,
+    keys: &MasterKeys,
+    site_addr: SocketAddr,
+) -> Messaging {
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{site_addr}"));
+    Messaging::new(
+        bus.clone(),
+        keys.clone(),
+        Endpoints {
+            whatsapp: config.whatsapp_api_url.clone(),
+            telegram: config.telegram_api_url.clone(),
+            twilio: config.twilio_api_url.clone(),
+        },
+        &public_url,
+    )
+}
+
 /// Everything `serve` builds before it listens; tests build the same thing on port 0.
 pub struct Server {
     pub state: AppState,
@@ -106,8 +131,10 @@ pub async fn build(
     }
     let window_ms = config.login_limit_window_secs * 1000;
     let secure = cookies_secure(config.secure_cookies, leptos_options.site_addr);
+    let messaging = messaging_service(config, &bus, &keys, leptos_options.site_addr);
     let services = ServerContext {
         bus,
+        messaging,
         limits: AuthLimits {
             per_ip: Limit {
                 max: config.login_limit_per_ip,
@@ -159,7 +186,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     let server = build(&config, db.clone(), leptos_options).await?;
     tracing::debug!(key_id = server.keys.current_id(), "master key loaded");
     let seeded = if config.seed_demo {
-        Some(seed::seed_demo_if_empty(&server.state.services.bus).await?)
+        Some(crate::demo::seed_if_empty(&server.state.services.messaging).await?)
     } else {
         None
     };
@@ -176,7 +203,11 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
             Duration::from_secs(config.cleanup_interval_secs),
             shutdown_rx.clone(),
         ));
-        run
+        let pipeline = crate::worker::start_pipeline(
+            server.state.services.messaging.clone(),
+            shutdown_rx.clone(),
+        );
+        (run, pipeline)
     });
 
     let app = routes::router(
@@ -211,8 +242,11 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         let _ = shutdown_tx.send(true);
     })
     .await?;
-    if let Some(worker) = worker {
+    if let Some((worker, pipeline)) = worker {
         let _ = worker.await;
+        for task in pipeline {
+            let _ = task.await;
+        }
     }
     db.close().await;
     Ok(())

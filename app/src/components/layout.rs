@@ -34,13 +34,19 @@ struct Section {
     needs: Option<Permission>,
 }
 
-fn sections() -> [Section; 2] {
+fn sections() -> [Section; 3] {
     [
         Section {
             label: "Overview",
             testid: "nav-overview",
             path: "",
             needs: None,
+        },
+        Section {
+            label: "Conversations",
+            testid: "nav-conversations",
+            path: "/conversations",
+            needs: Some(Permission::ConversationsView),
         },
         Section {
             label: "Settings",

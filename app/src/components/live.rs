@@ -12,19 +12,59 @@ pub struct LiveEvent {
 }
 
 /// Event names the UI listens for; the server sends others too, for later modules.
-pub const EVENT_NAMES: [&str; 6] = [
+pub const EVENT_NAMES: [&str; 9] = [
     "member.joined",
     "member.removed",
     "member.role_changed",
     "invitation.created",
     "invitation.accepted",
     "workspace.settings_changed",
+    "channel.updated",
+    "message.created",
+    "message.status_changed",
 ];
 
-/// Opens the stream once hydrated; `on_event` runs for each event, `connected` follows the
+// One stream per page: the workspace frame owns the `EventSource` and hands every event
+// to the other islands of the page (the conversation list, a thread) through these
+// subscribers. The browser runs the WASM on one thread, so a thread-local list is the
+// page's list.
+#[cfg(feature = "hydrate")]
+type Subscriber = std::rc::Rc<dyn Fn(&LiveEvent)>;
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static SUBSCRIBERS: std::cell::RefCell<Vec<Subscriber>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Calls `on_event` for every live event of the page's workspace. Does nothing during
+/// server rendering.
+pub fn on_live_event(on_event: impl Fn(&LiveEvent) + 'static) {
+    #[cfg(feature = "hydrate")]
+    SUBSCRIBERS.with(|s| s.borrow_mut().push(std::rc::Rc::new(on_event)));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_event;
+}
+
+/// Hands an event to every subscriber (called by the stream's owner).
+pub fn publish(event: &LiveEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        let subscribers: Vec<_> = SUBSCRIBERS.with(|s| s.borrow().clone());
+        for subscriber in subscribers {
+            subscriber(event);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
+}
+
+/// Opens the stream once hydrated, from the event after `after_seq` (the page's own
+/// point in time, so nothing between rendering and connecting is lost); `on_event` runs for each event, `connected` follows the
 /// connection state. Does nothing during server rendering.
 pub fn use_live_events(
     workspace_id: String,
+    after_seq: i64,
     connected: RwSignal<bool>,
     on_event: impl Fn(LiveEvent) + 'static,
 ) {
@@ -32,7 +72,7 @@ pub fn use_live_events(
     {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
-        let url = format!("/events?workspace={workspace_id}");
+        let url = format!("/events?workspace={workspace_id}&last_event_id={after_seq}");
         let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
         };
@@ -66,6 +106,6 @@ pub fn use_live_events(
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (workspace_id, connected, on_event);
+        let _ = (workspace_id, after_seq, connected, on_event);
     }
 }

@@ -5,5 +5,6 @@ pub mod forms;
 pub mod head;
 pub mod layout;
 pub mod live;
+pub mod message;
 pub mod states;
 pub mod toast;

@@ -4,12 +4,15 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod channels;
+pub mod conversations;
 pub mod home;
 pub mod invitations;
 pub mod invite_accept;
 pub mod members;
 pub mod not_found;
 pub mod settings;
+pub mod thread;
 pub mod workspace;
 pub mod workspace_new;
 

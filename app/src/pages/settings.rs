@@ -32,6 +32,7 @@ pub fn SettingsNav(current: &'static str) -> impl IntoView {
             {tab("General", base.clone(), "general")}
             {tab("Members", format!("{base}/members"), "members")}
             {tab("Invitations", format!("{base}/invitations"), "invitations")}
+            {tab("Channels", format!("{base}/channels"), "channels")}
             <Show when=move || can_audit.get()>{tab("Audit log", format!("{base}/audit"), "audit")}</Show>
         </nav>
     }

@@ -52,8 +52,9 @@ fn WorkspaceFrame(view: WorkspaceView, children: Children) -> impl IntoView {
     provide_context(ctx.clone());
     let me = ctx.user.id.clone();
     let (role, name) = (ctx.role, ctx.name);
-    use_live_events(ctx.id.clone(), live, move |e: LiveEvent| {
-        apply_event(&e, &me, role, name)
+    use_live_events(ctx.id.clone(), view.event_seq, live, move |e: LiveEvent| {
+        apply_event(&e, &me, role, name);
+        crate::components::live::publish(&e);
     });
     view! {
         <div class="flex min-h-full flex-col md:flex-row" data-testid="workspace-frame" data-role=move || role.get().as_str()>

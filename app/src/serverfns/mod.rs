@@ -5,6 +5,8 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod channels;
+pub mod conversations;
 pub mod invitations;
 pub mod members;
 pub mod workspaces;

@@ -15,6 +15,9 @@ pub struct WorkspaceView {
     pub current: WorkspaceSummary,
     pub workspaces: Vec<WorkspaceSummary>,
     pub role: Role,
+    /// The workspace's latest event when the page was made: the live stream starts right
+    /// after it, so nothing between rendering and connecting is missed.
+    pub event_seq: i64,
 }
 
 #[server(endpoint = "workspaces/create")]
@@ -35,6 +38,7 @@ pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, A
     use msgbuddy_core::workspaces;
     use msgbuddy_domain::Permission;
     let (user, member) = crate::server::member(&workspace_id, Permission::WorkspaceView).await?;
+    let event_seq = crate::server::ctx()?.bus.latest_seq(&workspace_id).await?;
     let list = workspaces::list_for_user(&crate::server::db()?, &user.id).await?;
     let current = list
         .iter()
@@ -46,6 +50,7 @@ pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, A
         current,
         workspaces: list,
         role: member.role,
+        event_seq,
     })
 }
 

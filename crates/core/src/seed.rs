@@ -1,5 +1,5 @@
-//! The demo data a first run starts with: one workspace and its owner's login. Later
-//! modules add their demo data (channels, contacts, conversations) here.
+//! The demo data a first run starts with: one workspace and its owner's login. Modules add
+//! their demo data to it (the server's `demo` module runs them in order).
 
 use crate::Actor;
 use crate::accounts;
@@ -20,21 +20,24 @@ pub enum Seeded {
     AlreadyPresent,
 }
 
-/// Creates the demo owner and workspace if the database has no users yet.
-pub async fn seed_demo_if_empty(bus: &EventBus) -> Result<Seeded> {
+/// Whether the database has no users yet (a first run).
+pub async fn is_empty(bus: &EventBus) -> Result<bool> {
     let users: i64 = sqlx::query("SELECT COUNT(*) FROM users")
         .fetch_one(bus.db().reader())
         .await?
         .try_get(0)?;
-    if users > 0 {
-        return Ok(Seeded::AlreadyPresent);
-    }
-    seed_demo(bus).await?;
-    Ok(Seeded::Created)
+    Ok(users == 0)
+}
+
+/// The demo owner and workspace, for modules that add their demo data to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demo {
+    pub user_id: String,
+    pub workspace_id: String,
 }
 
 /// Creates the demo owner and workspace (fails if the demo email is taken).
-pub async fn seed_demo(bus: &EventBus) -> Result<()> {
+pub async fn seed_demo(bus: &EventBus) -> Result<Demo> {
     let email = Email::parse(DEMO_EMAIL)?;
     let user = accounts::sign_up(
         bus.db(),
@@ -44,9 +47,12 @@ pub async fn seed_demo(bus: &EventBus) -> Result<()> {
     )
     .await?;
     let actor = Actor {
-        user_id: user.id,
+        user_id: user.id.clone(),
         ip: None,
     };
-    workspaces::create(bus, &actor, &WorkspaceName::parse(DEMO_WORKSPACE)?).await?;
-    Ok(())
+    let ws = workspaces::create(bus, &actor, &WorkspaceName::parse(DEMO_WORKSPACE)?).await?;
+    Ok(Demo {
+        user_id: user.id,
+        workspace_id: ws.id,
+    })
 }

@@ -5,6 +5,7 @@
 //! assigned, contact updated, campaign progress, presence); each says which permission a
 //! member needs to see it, so the stream is filtered on the server.
 
+use crate::message::{ChannelKind, DeliveryStatus, MessageView};
 use crate::role::{Permission, Role};
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,28 @@ pub enum DomainEvent {
     WorkspaceSuspended {
         suspended: bool,
     },
+    ChannelUpdated {
+        channel_id: String,
+        kind: ChannelKind,
+        status: String,
+    },
+    /// A message was stored: sent from msgbuddy (pending) or received from a customer.
+    MessageCreated {
+        message: Box<MessageView>,
+        contact_name: String,
+    },
+    MessageStatusChanged {
+        message_id: String,
+        conversation_id: String,
+        status: DeliveryStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_message: Option<String>,
+        at_ms: i64,
+        #[serde(default)]
+        is_test: bool,
+    },
 }
 
 impl DomainEvent {
@@ -56,6 +79,9 @@ impl DomainEvent {
             DomainEvent::InvitationAccepted { .. } => "invitation.accepted",
             DomainEvent::WorkspaceSettingsChanged { .. } => "workspace.settings_changed",
             DomainEvent::WorkspaceSuspended { .. } => "workspace.suspended",
+            DomainEvent::ChannelUpdated { .. } => "channel.updated",
+            DomainEvent::MessageCreated { .. } => "message.created",
+            DomainEvent::MessageStatusChanged { .. } => "message.status_changed",
         }
     }
 
@@ -69,6 +95,11 @@ impl DomainEvent {
             DomainEvent::MemberJoined { .. }
             | DomainEvent::MemberRemoved { .. }
             | DomainEvent::RoleChanged { .. } => Permission::MembersView,
+            DomainEvent::ChannelUpdated { .. } => Permission::SettingsView,
+            // The inbox narrows this to a member's own conversations when it lands.
+            DomainEvent::MessageCreated { .. } | DomainEvent::MessageStatusChanged { .. } => {
+                Permission::ConversationsView
+            }
             _ => Permission::WorkspaceView,
         }
     }

@@ -5,7 +5,9 @@
 
 pub mod error;
 pub mod event;
+pub mod message;
 pub mod role;
+pub mod time;
 pub mod values;
 pub mod views;
 

@@ -53,7 +53,7 @@ impl Role {
         use Permission::*;
         use Role::*;
         match permission {
-            WorkspaceView | MembersView | ContactsView => true,
+            WorkspaceView | MembersView | ContactsView | ConversationsView => true,
             WorkspaceDelete | BillingManage => self == Owner,
             SettingsEdit | MembersManage | InvitationsManage | ChannelsManage => {
                 matches!(self, Owner | Admin)
@@ -115,6 +115,7 @@ pub enum Permission {
     InvitationsManage,
     AuditLogView,
     ChannelsManage,
+    ConversationsView,
     ConversationsViewAll,
     ConversationsAssign,
     ConversationsReply,
@@ -124,7 +125,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::WorkspaceView,
         Permission::WorkspaceDelete,
         Permission::BillingManage,
@@ -136,6 +137,7 @@ impl Permission {
         Permission::InvitationsManage,
         Permission::AuditLogView,
         Permission::ChannelsManage,
+        Permission::ConversationsView,
         Permission::ConversationsViewAll,
         Permission::ConversationsAssign,
         Permission::ConversationsReply,
@@ -165,6 +167,7 @@ mod tests {
         (InvitationsManage, [true, true, false, false, false, false]),
         (AuditLogView, [true, true, false, false, true, false]),
         (ChannelsManage, [true, true, false, false, false, false]),
+        (ConversationsView, [true, true, true, true, true, true]),
         (ConversationsViewAll, [true, true, true, false, true, false]),
         (ConversationsAssign, [true, true, true, false, false, false]),
         (ConversationsReply, [true, true, true, true, false, false]),

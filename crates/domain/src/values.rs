@@ -197,6 +197,62 @@ pub fn same_site_path(raw: &str) -> Option<String> {
     Some(path)
 }
 
+/// A channel account's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelName(String);
+
+impl ChannelName {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        bounded_text("name", "Channel name", raw, 80).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A phone number in E.164 (`+` and 8 to 15 digits, no leading zero), from what people
+/// type: spaces, dots, dashes and brackets are dropped and a leading `00` is `+`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let compact: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '\u{a0}'))
+            .collect();
+        let digits = compact
+            .strip_prefix('+')
+            .or_else(|| compact.strip_prefix("00"))
+            .ok_or_else(Self::invalid)?;
+        Self::from_international_digits(digits)
+    }
+
+    /// A number given as its international digits without `+` (WhatsApp's `wa_id`).
+    pub fn from_international_digits(digits: &str) -> Result<Self, AppError> {
+        let ok = (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if ok {
+            Ok(Self(format!("+{digits}")))
+        } else {
+            Err(Self::invalid())
+        }
+    }
+
+    fn invalid() -> AppError {
+        AppError::invalid_field(
+            "phone",
+            "Enter the phone number in international form, like +15551234567.",
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A language tag such as `en`, `pt-BR` or `zh-Hant`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Language(String);
@@ -403,6 +459,34 @@ mod tests {
         for fine in ["Zoë", "李小龍", "محمد", "Ana-Lima O'Neil"] {
             assert!(PersonName::parse(fine).is_ok(), "{fine}");
         }
+    }
+
+    #[test]
+    fn phone_numbers_are_normalised_to_e164() {
+        let cases = [
+            ("+1 (555) 123-4567", Some("+15551234567")),
+            ("0044 20 7946 0958", Some("+442079460958")),
+            ("+91.98765.43210", Some("+919876543210")),
+            ("5551234567", None),
+            ("+0123456789", None),
+            ("+1555", None),
+            ("+1234567890123456", None),
+            ("+1555abc4567", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                Phone::parse(raw)
+                    .ok()
+                    .map(|p| p.as_str().to_owned())
+                    .as_deref(),
+                expected,
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            Phone::from_international_digits("16315551234").map(|p| p.as_str().to_owned()),
+            Ok("+16315551234".into())
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod events;
 mod health;
+mod webhooks;
 
 use crate::csrf::{self, CsrfSettings};
 use crate::policy;
@@ -43,6 +44,10 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/events", get(events::stream))
+        .route(
+            "/webhooks/{channel_id}",
+            get(webhooks::webhook).post(webhooks::webhook),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

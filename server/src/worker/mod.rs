@@ -4,6 +4,12 @@
 //! behind [`JobQueue`], one implementation per backend. Jobs themselves are backend-free
 //! functions of [`JobContext`]. The first job is the clean-up of expired invitations and
 //! sessions, enqueued periodically by [`schedule_cleanup`].
+//!
+//! The message pipeline's loops run here too, beside apalis rather than on it: sending
+//! claims batches from the messages table itself (the outbox), with leases that make a
+//! send exactly-once across crashes and instances, and writes results in batches; one
+//! apalis job per message would cost a queue row and a poll for each, far from a
+//! thousand messages a second on SQLite.
 
 mod cleanup;
 mod queue;
@@ -12,6 +18,24 @@ pub use cleanup::{Cleanup, CleanupReport, run_cleanup};
 pub use queue::{JobQueue, schedule_cleanup};
 
 use msgbuddy_core::Db;
+use msgbuddy_messaging::{Messaging, dispatch, inbound};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Starts the message pipeline's loops: the dispatcher (sending) and the webhook
+/// processor (receiving). They stop when `shutdown` flips, after their current pass.
+pub fn start_pipeline(m: Messaging, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let worker = format!("{}-{}", std::process::id(), msgbuddy_core::db::now_ms());
+    vec![
+        tokio::spawn(dispatch::run(
+            m.clone(),
+            worker,
+            dispatch::Settings::default(),
+            shutdown.clone(),
+        )),
+        tokio::spawn(inbound::run(m, shutdown)),
+    ]
+}
 
 /// What job functions get to work with.
 #[derive(Clone)]

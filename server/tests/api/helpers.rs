@@ -124,6 +124,7 @@ pub struct TestApp {
     pub base: String,
     pub db: Db,
     pub bus: msgbuddy_core::events::EventBus,
+    pub messaging: msgbuddy_messaging::Messaging,
     shutdown: watch::Sender<bool>,
 }
 
@@ -146,6 +147,7 @@ impl TestApp {
             .await
             .expect("server builds");
         let bus = server.state.services.bus.clone();
+        let messaging = server.state.services.messaging.clone();
         let router = server::routes::router(
             server.state.clone(),
             server.sessions.clone(),
@@ -167,6 +169,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             db: database,
             bus,
+            messaging,
             shutdown,
         }
     }
@@ -183,7 +186,11 @@ impl Drop for TestApp {
 }
 
 /// The server functions that only read (GET).
-const READS: [&str; 8] = [
+const READS: [&str; 12] = [
+    "channels/list",
+    "channels/get",
+    "conversations/list",
+    "conversations/thread",
     "me",
     "workspaces/view",
     "workspaces/settings",

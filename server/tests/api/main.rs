@@ -8,6 +8,7 @@ mod events;
 mod health;
 mod helpers;
 mod jobs;
+mod messaging;
 mod permissions;
 mod security;
 mod sessions;

@@ -1,0 +1,152 @@
+//! One message in a thread, as the customer would see it, with its direction, time and
+//! status tick. Customer text is untrusted: it is rendered as text (escaped), never as
+//! HTML, and links lead only to fixed, known sites.
+
+use leptos::prelude::*;
+use msgbuddy_domain::message::{Content, DeliveryStatus, Direction, MessageView};
+use msgbuddy_domain::time::{format_utc, iso_utc};
+
+/// The tick of an outbound message: pending, sent, delivered, read (in colour), failed.
+#[component]
+pub fn StatusTick(#[prop(into)] status: Signal<DeliveryStatus>) -> impl IntoView {
+    let label = move || match status.get() {
+        DeliveryStatus::Pending => ("🕓", "Pending", "text-slate-600"),
+        DeliveryStatus::Sent => ("✓", "Sent", "text-slate-600"),
+        DeliveryStatus::Delivered => ("✓✓", "Delivered", "text-slate-600"),
+        DeliveryStatus::Read => ("✓✓", "Read", "text-sky-700"),
+        DeliveryStatus::Failed => ("!", "Failed", "text-red-700"),
+        DeliveryStatus::Received => ("", "Received", "text-slate-600"),
+    };
+    view! {
+        <span
+            data-testid="message-status"
+            data-status=move || status.get().as_str()
+            class=move || format!("text-xs font-semibold {}", label().2)
+        >
+            <span aria-hidden="true">{move || label().0}</span>
+            " "
+            <span>{move || label().1}</span>
+        </span>
+    }
+}
+
+fn content_view(content: &Content) -> AnyView {
+    match content.clone() {
+        Content::Text { body } => view! { <p class="whitespace-pre-wrap break-words">{body}</p> }.into_any(),
+        Content::Media(media) => {
+            let label = format!("[{}]", media.kind.as_str());
+            let name = media.filename.clone();
+            view! {
+                <p class="text-sm">
+                    <span class="font-medium">{label}</span>
+                    {name.map(|n| view! { " " <span class="font-mono">{n}</span> })}
+                </p>
+                {media.caption.map(|c| view! { <p class="whitespace-pre-wrap break-words">{c}</p> })}
+            }
+            .into_any()
+        }
+        Content::Location(l) => {
+            let href = format!(
+                "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=16/{:.6}/{:.6}",
+                l.latitude, l.longitude, l.latitude, l.longitude
+            );
+            view! {
+                <p>
+                    "📍 " {l.name.clone().unwrap_or_else(|| "Location".to_owned())}
+                    {l.address.clone().map(|a| view! { <span class="block text-sm">{a}</span> })}
+                    <a href=href rel="noopener noreferrer" target="_blank" class="block text-sm underline">
+                        {format!("{:.5}, {:.5}", l.latitude, l.longitude)}
+                    </a>
+                </p>
+            }
+            .into_any()
+        }
+        Content::Contacts { contacts } => view! {
+            <ul class="text-sm">
+                {contacts.into_iter().map(|c| view! {
+                    <li>"👤 " <span class="font-medium">{c.name}</span> " " {c.phones.join(", ")} " " {c.emails.join(", ")}</li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Content::Buttons { body, buttons } => view! {
+            <p class="whitespace-pre-wrap break-words">{body}</p>
+            <ul class="mt-1 flex flex-wrap gap-1">
+                {buttons.into_iter().map(|b| view! { <li class="rounded border border-slate-300 px-2 py-0.5 text-sm">{b.title}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Content::List { body, button, sections } => view! {
+            <p class="whitespace-pre-wrap break-words">{body}</p>
+            <p class="mt-1 text-sm font-medium">"☰ " {button}</p>
+            <ul class="text-sm">
+                {sections.into_iter().flat_map(|s| s.rows).map(|r| view! { <li>"• " {r.title}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Content::Template { name, language, parameters } => view! {
+            <p class="text-sm"><span class="font-medium">"Template "</span> <span class="font-mono">{name}</span> " (" {language} ")"</p>
+            {(!parameters.is_empty()).then(|| view! { <p class="text-sm">{parameters.join(" · ")}</p> })}
+        }
+        .into_any(),
+        Content::Reply { title, .. } => view! { <p>"↩ " {title}</p> }.into_any(),
+        Content::Reaction { emoji, .. } => view! { <p class="text-2xl">{emoji}</p> }.into_any(),
+        Content::Email { subject, body } => view! {
+            <p class="font-medium">{subject}</p>
+            <p class="whitespace-pre-wrap break-words">{body}</p>
+        }
+        .into_any(),
+        Content::Unsupported { kind } => view! { <p class="italic">{format!("A message msgbuddy cannot show ({kind}).")}</p> }.into_any(),
+    }
+}
+
+/// A message bubble. `status` is live: the thread island updates it from events.
+#[component]
+pub fn MessageBubble(
+    message: MessageView,
+    #[prop(into)] status: Signal<DeliveryStatus>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// The Retry form for a failed message, rendered by the page (it needs the CSRF token).
+    #[prop(optional)]
+    retry: Option<ChildrenFn>,
+) -> impl IntoView {
+    let outbound = message.direction == Direction::Outbound;
+    let row = if outbound {
+        "flex justify-end"
+    } else {
+        "flex justify-start"
+    };
+    let bubble = if outbound {
+        "max-w-[80%] rounded-lg bg-indigo-50 px-3 py-2 text-slate-900"
+    } else {
+        "max-w-[80%] rounded-lg bg-white px-3 py-2 text-slate-900 shadow-sm"
+    };
+    let who = match (&message.direction, &message.sent_by) {
+        (Direction::Inbound, _) => "Customer".to_owned(),
+        (Direction::Outbound, Some(name)) => name.clone(),
+        (Direction::Outbound, None) => "API".to_owned(),
+    };
+    let failed = move || status.get() == DeliveryStatus::Failed;
+    view! {
+        <li class=row data-testid="message" data-id=message.id.clone() data-direction=message.direction.as_str()>
+            <div class=bubble>
+                <p class="mb-1 text-xs text-slate-600">
+                    <span class="font-medium">{who}</span>
+                    " · "
+                    <time datetime=iso_utc(message.created_at_ms)>{format_utc(message.created_at_ms)}</time>
+                    {message.is_test.then(|| view! { " · " <span class="font-semibold text-amber-800">"test"</span> })}
+                </p>
+                {content_view(&message.content)}
+                {outbound.then(|| view! {
+                    <div class="mt-1 flex items-center justify-end gap-2">
+                        <StatusTick status />
+                    </div>
+                })}
+                <Show when=failed>
+                    <p class="mt-1 text-xs text-red-700" data-testid="message-error">{move || error.get().unwrap_or_default()}</p>
+                    {retry.clone().map(|r| r())}
+                </Show>
+            </div>
+        </li>
+    }
+}

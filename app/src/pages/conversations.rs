@@ -1,0 +1,218 @@
+//! The conversation list, newest activity first, with "start a conversation". The list is
+//! an island: with JavaScript, new messages move their conversation to the top and new
+//! conversations appear without a reload. `?test=1` shows the test-mode data instead.
+
+use crate::components::csrf::CsrfField;
+use crate::components::layout::WorkspaceCtx;
+use crate::components::live::{LiveEvent, on_live_event};
+use crate::components::states::{ErrorBanner, Loading};
+use crate::serverfns::conversations::{StartConversation, list_conversations};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
+use msgbuddy_domain::message::{
+    ChannelKind, ChannelView, ConversationSummary, Direction, MessageView,
+};
+use msgbuddy_domain::time::{format_utc, iso_utc};
+
+#[component]
+pub fn ConversationsPage() -> impl IntoView {
+    let ctx = expect_context::<WorkspaceCtx>();
+    let query = use_query_map();
+    let test = move || query.read().get("test").as_deref() == Some("1");
+    let ws = ctx.id.clone();
+    let data = Resource::new(
+        move || (test(), query.read().get("after")),
+        move |(test, after)| list_conversations(ws.clone(), test, after),
+    );
+    let start = ServerAction::<StartConversation>::new();
+    let error = move || {
+        start
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <ErrorBanner message=e.message /> })
+    };
+    let ws_id = ctx.id.clone();
+    view! {
+        <crate::components::head::PageTitle text="Conversations" />
+        <Suspense fallback=Loading>
+            {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
+                let test = test();
+                match data.await {
+                    Ok(page) => {
+                        let base = format!("/w/{ws_id}/conversations");
+                        view! {
+                            <section data-testid="conversations-page" class="flex max-w-4xl flex-col gap-4">
+                                <div class="flex flex-wrap items-center justify-between gap-2">
+                                    <h1 class="text-2xl font-semibold">{if test { "Conversations (test mode)" } else { "Conversations" }}</h1>
+                                    <a
+                                        href=if test { base.clone() } else { format!("{base}?test=1") }
+                                        data-testid="test-mode-switch"
+                                        data-active=test.to_string()
+                                        class="rounded-md border border-amber-400 px-3 py-1 text-sm text-amber-900 hover:bg-amber-50"
+                                    >
+                                        {if test { "Leave test mode" } else { "Test mode" }}
+                                    </a>
+                                </div>
+                                {test.then(|| view! {
+                                    <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="test-mode-banner">
+                                        "Test mode: what ak_test_ API keys create. The Sandbox serves every channel here and nothing leaves this machine."
+                                    </p>
+                                })}
+                                {error}
+                                <LiveConversations workspace_id=ws_id.clone() test conversations=page.conversations.clone() />
+                                {page.next.clone().map(|after| view! {
+                                    <a href=format!("{base}?after={after}{}", if test { "&test=1" } else { "" }) class="text-sm text-indigo-700 underline" data-testid="next-page">"More conversations"</a>
+                                })}
+                                {page.can_reply.then(|| view! { <StartForm workspace_id=ws_id.clone() channels=page.channels.clone() test /> })}
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => super::error_view(e),
+                }
+            })}}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StartForm(workspace_id: String, channels: Vec<ChannelView>, test: bool) -> impl IntoView {
+    let options = channels
+        .into_iter()
+        .map(|c| view! { <option value=c.id.clone()>{format!("{}: {}", c.kind.label(), c.name)}</option> })
+        .collect_view();
+    view! {
+        <details class="rounded-lg bg-white p-4 shadow-sm" data-testid="start-conversation">
+            <summary class="cursor-pointer font-medium">"Start a conversation"</summary>
+            <form method="post" action=StartConversation::url() class="mt-3 grid gap-3 sm:grid-cols-2">
+                <CsrfField />
+                <input type="hidden" name="workspace_id" value=workspace_id />
+                {test.then(|| view! { <input type="hidden" name="test" value="1" /> })}
+                <div class="space-y-1">
+                    <label for="start-channel" class="block text-sm font-medium text-slate-700">"Channel"</label>
+                    <select id="start-channel" name="channel_id" data-testid="start-channel" class="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm">{options}</select>
+                </div>
+                <div class="space-y-1">
+                    <label for="start-to" class="block text-sm font-medium text-slate-700">"To (phone, Telegram chat id or email)"</label>
+                    <input id="start-to" name="to" required data-testid="start-to" class="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+                </div>
+                <div class="space-y-1">
+                    <label for="start-name" class="block text-sm font-medium text-slate-700">"Name (optional)"</label>
+                    <input id="start-name" name="name" data-testid="start-name" class="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+                </div>
+                <div class="space-y-1 sm:col-span-2">
+                    <label for="start-text" class="block text-sm font-medium text-slate-700">"Message"</label>
+                    <textarea id="start-text" name="text" required rows="2" data-testid="start-text" class="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"></textarea>
+                </div>
+                <div class="sm:col-span-2">
+                    <button type="submit" data-testid="start-send" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Send"</button>
+                </div>
+            </form>
+        </details>
+    }
+}
+
+/// The list: an island that follows new messages live.
+#[island]
+fn LiveConversations(
+    workspace_id: String,
+    test: bool,
+    conversations: Vec<ConversationSummary>,
+) -> impl IntoView {
+    let list = RwSignal::new(conversations);
+    on_live_event(move |e: &LiveEvent| apply(e, test, list));
+    let ws = workspace_id.clone();
+    let empty = move || list.with(Vec::is_empty);
+    view! {
+        <Show when=empty>
+            <div data-testid="empty-state" class="rounded-lg border border-dashed border-slate-300 p-8 text-center">
+                <p class="font-medium text-slate-700">"No conversations yet"</p>
+                <p class="mt-1 text-sm text-slate-600">
+                    "Start one below, or make the Sandbox channel simulate a customer message (Settings > Channels)."
+                </p>
+            </div>
+        </Show>
+        <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm" data-testid="conversation-list" aria-live="polite">
+            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count) let:c>
+                <li data-testid="conversation-row" data-id=c.id.clone()>
+                    <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">
+                        <span class="min-w-0">
+                            <span class="block font-medium" data-testid="conversation-contact">{c.contact_name.clone()}</span>
+                            <span class="block truncate text-sm text-slate-600" data-testid="conversation-preview">{c.last_message_preview.clone()}</span>
+                        </span>
+                        <span class="shrink-0 text-right text-xs text-slate-600">
+                            <span class="block">{channel_label(c.channel_kind, &c.channel_name)}</span>
+                            <time class="block" datetime=iso_utc(c.last_message_at_ms)>{format_utc(c.last_message_at_ms)}</time>
+                            {(c.unread_count > 0).then(|| view! {
+                                <span class="mt-1 inline-block rounded-full bg-indigo-700 px-2 text-white" data-testid="conversation-unread">{c.unread_count} <span class="sr-only">" unread"</span></span>
+                            })}
+                        </span>
+                    </a>
+                </li>
+            </For>
+        </ul>
+    }
+}
+
+/// "WhatsApp: Support line"; empty for a row that arrived live (its channel's name is not
+/// in the event) until the next load.
+fn channel_label(kind: ChannelKind, name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("{}: {name}", kind.label())
+    }
+}
+
+/// A new message moves its conversation to the top (or adds it).
+fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
+    if e.name != "message.created" {
+        return;
+    }
+    let Some(message) = e
+        .data
+        .get("message")
+        .and_then(|m| serde_json::from_value::<MessageView>(m.clone()).ok())
+    else {
+        return;
+    };
+    if message.is_test != test {
+        return;
+    }
+    let contact_name = e
+        .data
+        .get("contact_name")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let inbound = message.direction == Direction::Inbound;
+    list.update(|l| {
+        let existing = l.iter().position(|c| c.id == message.conversation_id);
+        let mut row = match existing {
+            Some(i) => l.remove(i),
+            None => ConversationSummary {
+                id: message.conversation_id.clone(),
+                contact_id: String::new(),
+                contact_name,
+                contact_address: String::new(),
+                channel_id: message.channel_id.clone(),
+                channel_kind: ChannelKind::Sandbox,
+                channel_name: String::new(),
+                status: "open".to_owned(),
+                last_message_at_ms: 0,
+                last_message_preview: String::new(),
+                unread_count: 0,
+                window_closes_at_ms: None,
+                has_window: false,
+                is_test: message.is_test,
+            },
+        };
+        row.last_message_at_ms = row.last_message_at_ms.max(message.created_at_ms);
+        row.last_message_preview = message.content.preview();
+        if inbound {
+            row.unread_count += 1;
+        }
+        l.insert(0, row);
+    });
+}

@@ -1,0 +1,242 @@
+//! One conversation: its messages with live status ticks, and the composer.
+//!
+//! The messages are an island: with JavaScript, new messages and status changes arrive
+//! over the workspace's live stream and update in place. Without it, the page is the
+//! same list as of loading, and the composer and Retry are plain forms.
+
+use crate::components::csrf::CsrfField;
+use crate::components::layout::WorkspaceCtx;
+use crate::components::live::{LiveEvent, on_live_event};
+use crate::components::message::MessageBubble;
+use crate::components::states::{ErrorBanner, Loading};
+use crate::serverfns::conversations::{RetryMessage, SendText, get_thread};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use msgbuddy_domain::message::{ConversationSummary, DeliveryStatus, MessageView};
+use msgbuddy_domain::time::format_utc;
+
+#[component]
+pub fn ThreadPage() -> impl IntoView {
+    let ctx = expect_context::<WorkspaceCtx>();
+    let params = use_params_map();
+    let query = use_query_map();
+    let ws = ctx.id.clone();
+    let data = Resource::new(
+        move || {
+            (
+                params.read().get("conversation").unwrap_or_default(),
+                query.read().get("before"),
+            )
+        },
+        move |(id, before)| get_thread(ws.clone(), id, before),
+    );
+    let send = ServerAction::<SendText>::new();
+    let retry = ServerAction::<RetryMessage>::new();
+    let error = move || {
+        send.value()
+            .get()
+            .or_else(|| retry.value().get())
+            .and_then(Result::err)
+            .map(|e| view! { <ErrorBanner message=e.message /> })
+    };
+    let ws_id = ctx.id.clone();
+    view! {
+        <crate::components::head::PageTitle text="Conversation" />
+        <Suspense fallback=Loading>
+            {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
+                match data.await {
+                    Ok(thread) => {
+                        let c = thread.conversation.clone();
+                        let back = format!("/w/{ws_id}/conversations{}", if c.is_test { "?test=1" } else { "" });
+                        view! {
+                            <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
+                                <a href=back class="text-sm text-indigo-700 underline">"← All conversations"</a>
+                                <ThreadHeader conversation=c.clone() />
+                                {thread.older.clone().map(|before| view! {
+                                    <a href=format!("?before={before}") class="text-center text-sm text-indigo-700 underline" data-testid="older-messages">"Older messages"</a>
+                                })}
+                                <LiveThread
+                                    workspace_id=ws_id.clone()
+                                    conversation_id=c.id.clone()
+                                    messages=thread.messages.clone()
+                                    can_reply=thread.can_reply
+                                />
+                                {error}
+                                {thread.can_reply.then(|| view! { <Composer workspace_id=ws_id.clone() conversation=c.clone() /> })}
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => super::error_view(e),
+                }
+            })}}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ThreadHeader(conversation: ConversationSummary) -> impl IntoView {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0);
+    let window = conversation
+        .has_window
+        .then(|| match conversation.window_closes_at_ms {
+            Some(at) if at > now => format!("Reply window open until {}", format_utc(at)),
+            _ => "Reply window closed: only an approved template can be sent".to_owned(),
+        });
+    view! {
+        <header class="rounded-lg bg-white p-4 shadow-sm" data-testid="thread-header">
+            <h1 class="text-xl font-semibold" data-testid="thread-contact">{conversation.contact_name.clone()}</h1>
+            <p class="text-sm text-slate-600">
+                <span data-testid="thread-address">{conversation.contact_address.clone()}</span>
+                " · "
+                <span data-testid="thread-channel">{conversation.channel_kind.label()} ": " {conversation.channel_name.clone()}</span>
+                {conversation.is_test.then(|| view! { " · " <span class="font-semibold text-amber-800">"Test mode"</span> })}
+            </p>
+            {window.map(|w| view! { <p class="mt-1 text-sm text-slate-700" data-testid="thread-window">{w}</p> })}
+        </header>
+    }
+}
+
+#[component]
+fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl IntoView {
+    view! {
+        <form method="post" action=SendText::url() class="flex flex-col gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="composer">
+            <CsrfField />
+            <input type="hidden" name="workspace_id" value=workspace_id />
+            <input type="hidden" name="conversation_id" value=conversation.id.clone() />
+            <label for="composer-text" class="text-sm font-medium text-slate-700">"Message"</label>
+            <textarea
+                id="composer-text"
+                name="text"
+                rows="3"
+                required
+                maxlength="4096"
+                data-testid="composer-text"
+                class="w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+            ></textarea>
+            <div class="flex justify-end">
+                <button type="submit" data-testid="composer-send" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
+                    "Send"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// One message and its live state.
+#[derive(Clone)]
+struct Live {
+    message: MessageView,
+    status: RwSignal<DeliveryStatus>,
+    error: RwSignal<Option<String>>,
+}
+
+impl Live {
+    fn new(message: MessageView) -> Self {
+        Self {
+            status: RwSignal::new(message.status),
+            error: RwSignal::new(message.error_message.clone()),
+            message,
+        }
+    }
+}
+
+/// The messages: an island that follows the conversation live.
+#[island]
+fn LiveThread(
+    workspace_id: String,
+    conversation_id: String,
+    messages: Vec<MessageView>,
+    can_reply: bool,
+) -> impl IntoView {
+    let list = RwSignal::new(messages.into_iter().map(Live::new).collect::<Vec<_>>());
+    let this = conversation_id.clone();
+    on_live_event(move |e: &LiveEvent| apply(e, &this, list));
+    let ws = workspace_id.clone();
+    view! {
+        <ol class="flex flex-col gap-2" data-testid="thread" aria-live="polite">
+            <For each=move || list.get() key=|l| l.message.id.clone() let:live>
+                {
+                    let retry = (can_reply && live.message.direction == msgbuddy_domain::message::Direction::Outbound).then(|| {
+                        let (ws, id) = (ws.clone(), live.message.id.clone());
+                        let form: ChildrenFn = std::sync::Arc::new(move || view! {
+                            <form method="post" action=RetryMessage::url() class="mt-1 text-right">
+                                <CsrfField />
+                                <input type="hidden" name="workspace_id" value=ws.clone() />
+                                <input type="hidden" name="message_id" value=id.clone() />
+                                <button type="submit" data-testid="message-retry" class="rounded border border-red-300 px-2 py-0.5 text-xs text-red-700">"Retry"</button>
+                            </form>
+                        }.into_any());
+                        form
+                    });
+                    match retry {
+                        Some(retry) => view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry /> }.into_any(),
+                        None => view! { <MessageBubble message=live.message.clone() status=live.status error=live.error /> }.into_any(),
+                    }
+                }
+            </For>
+        </ol>
+    }
+}
+
+/// What a live event changes in this thread: a new message, or a status moving forward.
+fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
+    if e.data.get("conversation_id").and_then(|v| v.as_str()) != Some(conversation_id)
+        && e.data
+            .get("message")
+            .and_then(|m| m.get("conversation_id"))
+            .and_then(|v| v.as_str())
+            != Some(conversation_id)
+    {
+        return;
+    }
+    match e.name.as_str() {
+        "message.created" => {
+            let Some(message) = e
+                .data
+                .get("message")
+                .and_then(|m| serde_json::from_value::<MessageView>(m.clone()).ok())
+            else {
+                return;
+            };
+            if list.with_untracked(|l| l.iter().all(|x| x.message.id != message.id)) {
+                list.update(|l| l.push(Live::new(message)));
+            }
+        }
+        "message.status_changed" => {
+            let id = e
+                .data
+                .get("message_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let Some(status) = e
+                .data
+                .get("status")
+                .and_then(|v| serde_json::from_value::<DeliveryStatus>(v.clone()).ok())
+            else {
+                return;
+            };
+            let error = e
+                .data
+                .get("error_message")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            list.with_untracked(|l| {
+                if let Some(live) = l.iter().find(|x| x.message.id == id) {
+                    let current = live.status.get_untracked();
+                    // Retry puts a failed message back to pending; otherwise only forward.
+                    if current.may_become(status) || status == DeliveryStatus::Pending {
+                        live.status.set(status);
+                        if error.is_some() || status == DeliveryStatus::Pending {
+                            live.error.set(error.clone());
+                        }
+                    }
+                }
+            });
+        }
+        _ => {}
+    }
+}

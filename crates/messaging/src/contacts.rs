@@ -1,0 +1,121 @@
+//! Contacts as the pipeline needs them: found or created by their address on a channel
+//! (a phone number in E.164, a Telegram user id, an email address). The contacts module
+//! grows them into full records later.
+
+use msgbuddy_core::Result;
+use msgbuddy_core::db::{new_id, now_ms};
+use msgbuddy_domain::AppError;
+use msgbuddy_domain::message::ChannelKind;
+use msgbuddy_domain::values::{Email, Phone};
+use sqlx::{AnyConnection, Row};
+
+/// Which contact column a channel's addresses live in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressKind {
+    Phone,
+    Telegram,
+    Email,
+}
+
+impl AddressKind {
+    pub fn of(kind: ChannelKind) -> Self {
+        match kind {
+            ChannelKind::Sandbox | ChannelKind::Whatsapp | ChannelKind::Sms => AddressKind::Phone,
+            ChannelKind::Telegram => AddressKind::Telegram,
+            ChannelKind::Email => AddressKind::Email,
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            AddressKind::Phone => "phone",
+            AddressKind::Telegram => "telegram_id",
+            AddressKind::Email => "email",
+        }
+    }
+
+    /// The address in its one stored form, or a clear error naming the field `to`.
+    pub fn normalise(self, raw: &str) -> Result<String, AppError> {
+        match self {
+            AddressKind::Phone => Phone::parse(raw)
+                .map(|p| p.as_str().to_owned())
+                .map_err(|_| {
+                    AppError::invalid_field("to", "Use a phone number in E.164, like +15551234567.")
+                }),
+            AddressKind::Email => Email::parse(raw)
+                .map(|e| e.as_str().to_owned())
+                .map_err(|_| AppError::invalid_field("to", "Use a valid email address.")),
+            AddressKind::Telegram => {
+                let id = raw.trim();
+                let ok = !id.is_empty()
+                    && id.len() <= 20
+                    && id
+                        .trim_start_matches('-')
+                        .bytes()
+                        .all(|b| b.is_ascii_digit());
+                if ok {
+                    Ok(id.to_owned())
+                } else {
+                    Err(AppError::invalid_field(
+                        "to",
+                        "Use the numeric Telegram chat id.",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The contact's flags that stop a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContactFlags {
+    pub opted_out: bool,
+    pub blocked: bool,
+}
+
+/// Finds the contact with `address` (already normalised), or creates it named `name` (or
+/// the address). Safe when two messages from a new customer arrive at once.
+pub async fn find_or_create(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    is_test: bool,
+    kind: AddressKind,
+    address: &str,
+    name: Option<&str>,
+) -> Result<(String, String, ContactFlags)> {
+    let column = kind.column();
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.chars().any(msgbuddy_domain::values::is_invisible))
+        .map(|n| n.chars().take(120).collect::<String>())
+        .unwrap_or_else(|| address.to_owned());
+    let now = now_ms();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO contacts (id, workspace_id, is_test, name, {column}, created_at, updated_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) ON CONFLICT (workspace_id, is_test, {column}) DO NOTHING"
+    )))
+    .bind(new_id("ct"))
+    .bind(workspace_id)
+    .bind(i64::from(is_test))
+    .bind(&name)
+    .bind(address)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, name, opted_out, blocked FROM contacts WHERE workspace_id = $1 AND is_test = $2 AND {column} = $3"
+    )))
+    .bind(workspace_id)
+    .bind(i64::from(is_test))
+    .bind(address)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        ContactFlags {
+            opted_out: crate::flag(&row, 2)?,
+            blocked: crate::flag(&row, 3)?,
+        },
+    ))
+}

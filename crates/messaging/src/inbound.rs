@@ -1,0 +1,502 @@
+//! Webhooks in: verify and store fast, process in the background.
+//!
+//! [`receive`] checks the provider's signature (401 and nothing stored when it is bad or
+//! missing), stores the raw body once (a provider retrying the same delivery sends the
+//! same body) and answers. [`process_due`] reads stored deliveries in batches: customer
+//! messages become contacts, conversations and messages (a message the provider delivers
+//! twice is stored once); receipts move messages forward, never back. A receipt for a
+//! message not yet known (it raced the send's answer) waits and is tried again. A body
+//! that cannot be read is kept with its error for admins, never lost and never retried in
+//! a loop.
+
+use crate::Messaging;
+use crate::accounts::{self, Loaded};
+use crate::contacts::{self, AddressKind};
+use crate::conversations;
+use crate::messages::{record_status, view_in};
+use msgbuddy_channels::{Inbound, InboundMessage, StatusUpdate, Verification, WebhookRequest};
+use msgbuddy_core::db::{new_id, now_ms};
+use msgbuddy_core::events::Pending;
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Backend, Error, Result};
+use msgbuddy_domain::message::{ChannelKind, DeliveryStatus};
+use msgbuddy_domain::{AppError, DomainEvent, Permission};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+/// What the webhook endpoint answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Answer {
+    fn text(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: body.to_owned(),
+        }
+    }
+}
+
+/// Receives one webhook request for channel account `channel_id`.
+pub async fn receive(
+    m: &Messaging,
+    channel_id: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<Answer> {
+    let channel = match accounts::load(m, channel_id).await {
+        Ok(c) => c,
+        Err(Error::App(e)) if e.code == msgbuddy_domain::ErrorCode::NotFound => {
+            return Ok(Answer::text(404, "no such channel"));
+        }
+        Err(e) => return Err(e),
+    };
+    match channel.provider.verify_webhook(request) {
+        Verification::Reject(reason) => {
+            tracing::warn!(channel = %channel_id, %reason, "webhook refused");
+            return Ok(Answer::text(401, "invalid signature"));
+        }
+        Verification::Challenge(challenge) => return Ok(Answer::text(200, &challenge)),
+        Verification::Accept => {}
+    }
+    let (content_type, ok) = channel.provider.webhook_ok();
+    if channel.status == accounts::STATUS_DISCONNECTED {
+        // Answered, so the provider stops retrying; a disconnected channel takes nothing in.
+        return Ok(Answer {
+            status: 200,
+            content_type,
+            body: ok.to_owned(),
+        });
+    }
+    let body = String::from_utf8_lossy(request.body);
+    let content_type_in = request
+        .header("content-type")
+        .unwrap_or("")
+        .chars()
+        .take(100)
+        .collect::<String>();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO webhook_events (id, workspace_id, channel_account_id, is_test, body_hash, content_type, body, state, received_at, process_after) \
+         VALUES ($1, $2, $3, 0, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
+    )
+    .bind(new_id("wh"))
+    .bind(&channel.workspace_id)
+    .bind(&channel.id)
+    .bind(msgbuddy_channels::signature::hex(&msgbuddy_channels::signature::sha256(request.body)))
+    .bind(content_type_in)
+    .bind(body.as_ref())
+    .bind(now)
+    .execute(m.db().writer())
+    .await?;
+    m.inbox.notify_one();
+    Ok(Answer {
+        status: 200,
+        content_type,
+        body: ok.to_owned(),
+    })
+}
+
+struct Delivery {
+    id: String,
+    workspace_id: String,
+    channel_id: String,
+    is_test: bool,
+    body: String,
+    content_type: String,
+    attempts: i64,
+}
+
+enum Applied {
+    Done,
+    /// A receipt for a message not known yet.
+    Later(String),
+}
+
+/// How many times a receipt for an unknown message is tried (about ten minutes in all).
+const MAX_TRIES: i64 = 12;
+
+/// Processes due deliveries, at most `limit`. Returns how many it took.
+pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
+    let now = now_ms();
+    let skip_locked = match m.db().backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // Claimed deliveries are pushed a minute ahead: if this process dies, another pass
+    // takes them again then.
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE webhook_events SET state = 'processing', process_after = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM webhook_events WHERE state IN ('pending', 'processing') AND process_after <= $2 \
+                      ORDER BY process_after, id LIMIT $3{skip_locked}) \
+         RETURNING id, workspace_id, channel_account_id, is_test, body, content_type, attempts"
+    )))
+    .bind(now + 60_000)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(m.db().writer())
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut deliveries = Vec::with_capacity(rows.len());
+    for r in &rows {
+        deliveries.push(Delivery {
+            id: r.try_get(0)?,
+            workspace_id: r.try_get(1)?,
+            channel_id: r.try_get(2)?,
+            is_test: crate::flag(r, 3)?,
+            body: r.try_get(4)?,
+            content_type: r.try_get(5)?,
+            attempts: r.try_get(6)?,
+        });
+    }
+    // In the order they were stored (ids sort by creation): a provider's `delivered` is
+    // applied before its `read` when both come due at once.
+    deliveries.sort_by(|a, b| a.id.cmp(&b.id));
+    let count = deliveries.len();
+    let mut channels: HashMap<String, Option<Loaded>> = HashMap::new();
+    let mut tx = m.db().writer().begin().await?;
+    let mut pending = Pending::default();
+    for d in &deliveries {
+        if !channels.contains_key(&d.channel_id) {
+            channels.insert(
+                d.channel_id.clone(),
+                accounts::load(m, &d.channel_id).await.ok(),
+            );
+        }
+        let Some(channel) = channels.get(&d.channel_id).cloned().flatten() else {
+            finish(
+                &mut tx,
+                &d.id,
+                "failed",
+                Some("The channel could not be loaded."),
+            )
+            .await?;
+            continue;
+        };
+        let headers = vec![("content-type".to_owned(), d.content_type.clone())];
+        let request = WebhookRequest {
+            method: "POST",
+            url: "",
+            query: "",
+            headers: &headers,
+            body: d.body.as_bytes(),
+        };
+        let items = match channel.provider.parse_webhook(&request) {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::warn!(delivery = %d.id, error = %e, "webhook body could not be read; kept for admins");
+                finish(&mut tx, &d.id, "failed", Some(&e.0)).await?;
+                continue;
+            }
+        };
+        let mut later = None;
+        for item in items {
+            let applied = match item {
+                Inbound::Message(msg) => {
+                    apply_message(m, &mut tx, &mut pending, &channel, d, &msg).await?
+                }
+                Inbound::Status(st) => {
+                    apply_status(m, &mut tx, &mut pending, &channel, d, &st).await?
+                }
+            };
+            if let Applied::Later(why) = applied {
+                later = Some(why);
+            }
+        }
+        match later {
+            Some(why) if d.attempts < MAX_TRIES => {
+                let wait = crate::dispatch::backoff(d.attempts).as_millis();
+                sqlx::query("UPDATE webhook_events SET state = 'pending', process_after = $1, error = $2 WHERE id = $3")
+                    .bind(now + i64::try_from(wait).unwrap_or(60_000))
+                    .bind(why)
+                    .bind(&d.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(why) => finish(&mut tx, &d.id, "done", Some(&format!("{why}; gave up"))).await?,
+            None => finish(&mut tx, &d.id, "done", None).await?,
+        }
+    }
+    tx.commit().await?;
+    m.bus.committed(pending);
+    Ok(count)
+}
+
+async fn finish(
+    conn: &mut AnyConnection,
+    id: &str,
+    state: &str,
+    error: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE webhook_events SET state = $1, error = $2, processed_at = $3 WHERE id = $4",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn apply_message(
+    m: &Messaging,
+    conn: &mut AnyConnection,
+    pending: &mut Pending,
+    channel: &Loaded,
+    d: &Delivery,
+    msg: &InboundMessage,
+) -> Result<Applied> {
+    let exists = sqlx::query(
+        "SELECT 1 FROM messages WHERE channel_account_id = $1 AND provider_message_id = $2",
+    )
+    .bind(&channel.id)
+    .bind(&msg.provider_message_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if exists.is_some() {
+        return Ok(Applied::Done);
+    }
+    let kind = AddressKind::of(channel.kind);
+    let Ok(address) = kind.normalise(&msg.from.address) else {
+        tracing::warn!(channel = %channel.id, "inbound message from an address msgbuddy cannot read; skipped");
+        return Ok(Applied::Done);
+    };
+    let (contact_id, contact_name, _) = contacts::find_or_create(
+        conn,
+        &d.workspace_id,
+        d.is_test,
+        kind,
+        &address,
+        msg.from.name.as_deref(),
+    )
+    .await?;
+    let conversation_id =
+        conversations::find_or_open(conn, &d.workspace_id, d.is_test, &channel.id, &contact_id)
+            .await?;
+    let id = new_id("msg");
+    let preview = msg.content.preview();
+    let content =
+        serde_json::to_string(&msg.content).map_err(|e| Error::internal(e.to_string()))?;
+    let now = now_ms();
+    // The provider's time orders the thread, but never one from the future.
+    let at = msg.at_ms.min(now);
+    let inserted = sqlx::query(
+        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, provider_message_id, source, reply_to, send_state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'inbound', $7, $8, $9, 'received', $10, 'provider', $11, 'done', $12, $13) \
+         ON CONFLICT (channel_account_id, provider_message_id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&d.workspace_id)
+    .bind(i64::from(d.is_test))
+    .bind(&conversation_id)
+    .bind(&channel.id)
+    .bind(&contact_id)
+    .bind(msg.content.kind())
+    .bind(content)
+    .bind(&preview)
+    .bind(&msg.provider_message_id)
+    .bind(msg.reply_to.as_deref())
+    .bind(at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(Applied::Done);
+    }
+    sqlx::query("INSERT INTO message_statuses (id, message_id, status, at, source) VALUES ($1, $2, 'received', $3, 'provider')")
+        .bind(new_id("ms"))
+        .bind(&id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    conversations::touch(conn, &conversation_id, at, &preview, true).await?;
+    let message = view_in(conn, &id).await?;
+    m.bus
+        .record(
+            conn,
+            pending,
+            &d.workspace_id,
+            &DomainEvent::MessageCreated {
+                message: Box::new(message),
+                contact_name,
+            },
+        )
+        .await?;
+    Ok(Applied::Done)
+}
+
+async fn apply_status(
+    m: &Messaging,
+    conn: &mut AnyConnection,
+    pending: &mut Pending,
+    channel: &Loaded,
+    d: &Delivery,
+    st: &StatusUpdate,
+) -> Result<Applied> {
+    const COLUMNS: &str = "id, workspace_id, conversation_id, status, is_test, provider_message_id";
+    let mut row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM messages WHERE channel_account_id = $1 AND provider_message_id = $2"
+    )))
+    .bind(&channel.id)
+    .bind(&st.provider_message_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if row.is_none()
+        && let Some(reference) = &st.reference
+    {
+        // The provider echoed msgbuddy's own id: a receipt for a message whose send answer
+        // was lost, or a test-mode message the Sandbox served for another channel.
+        row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound' \
+             AND (channel_account_id = $3 OR ($4 = 1 AND is_test = 1))"
+        )))
+        .bind(reference)
+        .bind(&d.workspace_id)
+        .bind(&channel.id)
+        .bind(i64::from(channel.kind == ChannelKind::Sandbox))
+        .fetch_optional(&mut *conn)
+        .await?;
+    }
+    let Some(row) = row else {
+        return Ok(Applied::Later(format!(
+            "a {} receipt for {}, a message msgbuddy does not know (yet)",
+            st.status.as_str(),
+            st.provider_message_id
+        )));
+    };
+    let id: String = row.try_get(0)?;
+    let workspace_id: String = row.try_get(1)?;
+    let conversation_id: String = row.try_get(2)?;
+    let current: String = row.try_get(3)?;
+    let current = DeliveryStatus::parse(&current).unwrap_or(DeliveryStatus::Pending);
+    let is_test = crate::flag(&row, 4)?;
+    let known_id: Option<String> = row.try_get(5)?;
+    if known_id.is_none() {
+        // Completes a send that was interrupted before its answer was saved.
+        sqlx::query(
+            "UPDATE messages SET provider_message_id = $1, send_state = 'done', lease_until = NULL, error_message = NULL WHERE id = $2",
+        )
+        .bind(&st.provider_message_id)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !current.may_become(st.status) {
+        return Ok(Applied::Done);
+    }
+    let error = st
+        .error
+        .as_ref()
+        .map(|e| (e.code.as_str(), e.message.as_str()));
+    let changed = sqlx::query(
+        "UPDATE messages SET status = $1, error_code = COALESCE($2, error_code), error_message = COALESCE($3, error_message), \
+         send_state = 'done', updated_at = $4 WHERE id = $5 AND status = $6",
+    )
+    .bind(st.status.as_str())
+    .bind(error.map(|e| e.0))
+    .bind(error.map(|e| e.1))
+    .bind(now_ms())
+    .bind(&id)
+    .bind(current.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(Applied::Done);
+    }
+    let at = st.at_ms.min(now_ms());
+    record_status(
+        conn,
+        &m.bus,
+        pending,
+        &workspace_id,
+        &id,
+        &conversation_id,
+        is_test,
+        st.status,
+        at,
+        error,
+        "provider",
+    )
+    .await?;
+    Ok(Applied::Done)
+}
+
+/// A stored webhook delivery, for admins: what came in, and what went wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: String,
+    pub channel_id: String,
+    pub state: String,
+    pub error: Option<String>,
+    pub received_at_ms: i64,
+    pub body: String,
+}
+
+/// Deliveries that could not be read or applied, newest first.
+pub async fn failed_deliveries(
+    m: &Messaging,
+    member: &Member,
+    limit: i64,
+) -> Result<Vec<DeliveryView>> {
+    member.require(Permission::ChannelsManage)?;
+    let rows = sqlx::query(
+        "SELECT id, channel_account_id, state, error, received_at, body FROM webhook_events \
+         WHERE workspace_id = $1 AND (state = 'failed' OR error IS NOT NULL) ORDER BY received_at DESC LIMIT $2",
+    )
+    .bind(&member.workspace_id)
+    .bind(limit.clamp(1, 200))
+    .fetch_all(m.db().reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeliveryView {
+                id: r.try_get(0)?,
+                channel_id: r.try_get(1)?,
+                state: r.try_get(2)?,
+                error: r.try_get(3)?,
+                received_at_ms: r.try_get(4)?,
+                body: r.try_get::<String, _>(5)?.chars().take(4000).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Processes deliveries until `shutdown` flips: right away when one is stored, and every
+/// half second for receipts that come due (the Sandbox's are stored ahead of time).
+pub async fn run(m: Messaging, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let n = match process_due(&m, 500).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook processing pass failed");
+                0
+            }
+        };
+        if n > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = m.inbox.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+impl From<AppError> for Answer {
+    fn from(e: AppError) -> Self {
+        Answer::text(e.code.http_status(), &e.message)
+    }
+}

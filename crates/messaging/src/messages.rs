@@ -1,0 +1,422 @@
+//! Messages: storing one to send (after the channel's rules), reading threads, the status
+//! history, and retrying a failed message by hand.
+
+use crate::Messaging;
+use crate::accounts::{STATUS_DISCONNECTED, STATUS_GOOD};
+use crate::contacts::{self, AddressKind};
+use crate::conversations;
+use crate::rules;
+use msgbuddy_core::db::{new_id, now_ms};
+use msgbuddy_core::events::{EventBus, Pending};
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Error, Result};
+use msgbuddy_domain::message::{
+    ChannelKind, Content, DeliveryStatus, Direction, MessageView, StatusChange,
+};
+use msgbuddy_domain::{AppError, DomainEvent, Permission};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// Where a new message goes.
+#[derive(Debug, Clone, Copy)]
+pub enum To<'a> {
+    /// An existing conversation.
+    Conversation(&'a str),
+    /// An address on a channel account; the contact and conversation are found or made.
+    Address {
+        channel_id: &'a str,
+        address: &'a str,
+        name: Option<&'a str>,
+    },
+}
+
+/// Who sends, from where, and in which mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    pub member: &'a Member,
+    /// The member who wrote it (the inbox), or `None` (an API key).
+    pub user_id: Option<&'a str>,
+    /// `inbox`, `api`, `campaign`.
+    pub source: &'a str,
+    /// Test-mode data, served by the Sandbox whatever the channel.
+    pub is_test: bool,
+}
+
+const VIEW: &str = "SELECT m.id, m.conversation_id, m.channel_account_id, m.direction, m.content, m.status, \
+     m.error_code, m.error_message, u.name, m.created_at, m.is_test \
+     FROM messages m LEFT JOIN users u ON u.id = m.sent_by";
+
+pub(crate) fn view(row: &AnyRow) -> Result<MessageView> {
+    let direction: String = row.try_get(3)?;
+    let content: String = row.try_get(4)?;
+    let status: String = row.try_get(5)?;
+    Ok(MessageView {
+        id: row.try_get(0)?,
+        conversation_id: row.try_get(1)?,
+        channel_id: row.try_get(2)?,
+        direction: Direction::parse(&direction)
+            .ok_or_else(|| Error::internal(format!("unknown direction `{direction}`")))?,
+        content: serde_json::from_str(&content).unwrap_or(Content::Unsupported {
+            kind: "unreadable".to_owned(),
+        }),
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| Error::internal(format!("unknown status `{status}`")))?,
+        error_code: row.try_get(6)?,
+        error_message: row.try_get(7)?,
+        sent_by: row.try_get(8)?,
+        created_at_ms: row.try_get(9)?,
+        is_test: crate::flag(row, 10)?,
+    })
+}
+
+pub(crate) async fn view_in(conn: &mut AnyConnection, id: &str) -> Result<MessageView> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{VIEW} WHERE m.id = $1")))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    view(&row)
+}
+
+/// Records one status change: the history row and the live event. The caller has
+/// updated the message row in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_status(
+    conn: &mut AnyConnection,
+    bus: &EventBus,
+    pending: &mut Pending,
+    workspace_id: &str,
+    message_id: &str,
+    conversation_id: &str,
+    is_test: bool,
+    status: DeliveryStatus,
+    at_ms: i64,
+    error: Option<(&str, &str)>,
+    source: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO message_statuses (id, message_id, status, at, error_code, error_message, source) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id("ms"))
+    .bind(message_id)
+    .bind(status.as_str())
+    .bind(at_ms)
+    .bind(error.map(|e| e.0))
+    .bind(error.map(|e| e.1))
+    .bind(source)
+    .execute(&mut *conn)
+    .await?;
+    bus.record(
+        conn,
+        pending,
+        workspace_id,
+        &DomainEvent::MessageStatusChanged {
+            message_id: message_id.to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            status,
+            error_code: error.map(|e| e.0.to_owned()),
+            error_message: error.map(|e| e.1.to_owned()),
+            at_ms,
+            is_test,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The `max_segments` an SMS channel allows (10 unless set).
+fn max_segments(settings: &str) -> usize {
+    serde_json::from_str::<serde_json::Value>(settings)
+        .ok()
+        .and_then(|s| {
+            msgbuddy_channels::registry::setting(&s, "max_segments").and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(10)
+}
+
+/// Stores a message to send after checking the channel's rules; the dispatcher sends it.
+pub async fn send(
+    m: &Messaging,
+    sender: Sender<'_>,
+    to: To<'_>,
+    content: Content,
+    reply_to: Option<&str>,
+) -> Result<MessageView> {
+    let member = sender.member;
+    member.require(Permission::ConversationsReply)?;
+    let workspace_id = member.workspace_id.as_str();
+    let mut tx = m.db().writer().begin().await?;
+    let channel_id = match to {
+        To::Conversation(id) => sqlx::query(
+            "SELECT channel_account_id FROM conversations WHERE id = $1 AND workspace_id = $2 AND is_test = $3",
+        )
+        .bind(id)
+        .bind(workspace_id)
+        .bind(i64::from(sender.is_test))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::App(AppError::not_found()))?
+        .try_get::<String, _>(0)?,
+        To::Address { channel_id, .. } => channel_id.to_owned(),
+    };
+    let channel = sqlx::query(
+        "SELECT kind, status, settings FROM channel_accounts WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(&channel_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| {
+        Error::App(AppError::invalid_field(
+            "channel",
+            "There is no such channel in this workspace.",
+        ))
+    })?;
+    let kind: String = channel.try_get(0)?;
+    let kind = ChannelKind::parse(&kind)?;
+    let status: String = channel.try_get(1)?;
+    let settings: String = channel.try_get(2)?;
+    if status == STATUS_DISCONNECTED {
+        return Err(
+            AppError::conflict("This channel is disconnected; connect it again to send.").into(),
+        );
+    }
+    if status != STATUS_GOOD && !sender.is_test {
+        return Err(AppError::conflict(
+            "This channel's credentials are not validated; fix them in Settings > Channels first.",
+        )
+        .into());
+    }
+    let address_kind = AddressKind::of(kind);
+    let (conversation_id, contact_id, contact_name, flags) = match to {
+        To::Conversation(id) => {
+            let row = sqlx::query(
+                "SELECT c.contact_id, ct.name, ct.opted_out, ct.blocked FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let flags = contacts::ContactFlags {
+                opted_out: crate::flag(&row, 2)?,
+                blocked: crate::flag(&row, 3)?,
+            };
+            (
+                id.to_owned(),
+                row.try_get::<String, _>(0)?,
+                row.try_get::<String, _>(1)?,
+                flags,
+            )
+        }
+        To::Address { address, name, .. } => {
+            let address = address_kind.normalise(address)?;
+            let (contact_id, contact_name, flags) = contacts::find_or_create(
+                &mut tx,
+                workspace_id,
+                sender.is_test,
+                address_kind,
+                &address,
+                name,
+            )
+            .await?;
+            let conversation_id = conversations::find_or_open(
+                &mut tx,
+                workspace_id,
+                sender.is_test,
+                &channel_id,
+                &contact_id,
+            )
+            .await?;
+            (conversation_id, contact_id, contact_name, flags)
+        }
+    };
+    let last_inbound: Option<i64> =
+        sqlx::query("SELECT last_inbound_at FROM conversations WHERE id = $1")
+            .bind(&conversation_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+    let capabilities = msgbuddy_channels::registry::capabilities(kind);
+    let now = now_ms();
+    rules::check(
+        &content,
+        &rules::Context {
+            kind,
+            capabilities: &capabilities,
+            contact: flags,
+            window_open: conversations::window_open(capabilities.reply_window, last_inbound, now),
+            max_segments: max_segments(&settings),
+        },
+    )?;
+    let id = new_id("msg");
+    let preview = content.preview();
+    let content_json =
+        serde_json::to_string(&content).map_err(|e| Error::internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, source, sent_by, reply_to, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'outbound', $7, $8, $9, 'pending', $10, $11, $12, $13, $13, $13)",
+    )
+    .bind(&id)
+    .bind(workspace_id)
+    .bind(i64::from(sender.is_test))
+    .bind(&conversation_id)
+    .bind(&channel_id)
+    .bind(&contact_id)
+    .bind(content.kind())
+    .bind(content_json)
+    .bind(&preview)
+    .bind(sender.source)
+    .bind(sender.user_id)
+    .bind(reply_to)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO message_statuses (id, message_id, status, at, source) VALUES ($1, $2, 'pending', $3, $4)",
+    )
+    .bind(new_id("ms"))
+    .bind(&id)
+    .bind(now)
+    .bind(sender.source)
+    .execute(&mut *tx)
+    .await?;
+    conversations::touch(&mut tx, &conversation_id, now, &preview, false).await?;
+    let message = view_in(&mut tx, &id).await?;
+    let mut pending = Pending::default();
+    m.bus
+        .record(
+            &mut tx,
+            &mut pending,
+            workspace_id,
+            &DomainEvent::MessageCreated {
+                message: Box::new(message.clone()),
+                contact_name,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    m.bus.committed(pending);
+    m.outbox.notify_one();
+    Ok(message)
+}
+
+/// A conversation's messages, oldest first: the newest `limit`, or those before the
+/// message `before` (scrolling back).
+pub async fn thread(
+    m: &Messaging,
+    member: &Member,
+    conversation_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<MessageView>> {
+    member.require(Permission::ConversationsView)?;
+    let cursor = match before {
+        Some(id) => {
+            sqlx::query("SELECT created_at FROM messages WHERE id = $1 AND conversation_id = $2")
+                .bind(id)
+                .bind(conversation_id)
+                .fetch_optional(m.db().reader())
+                .await?
+                .map(|r| r.try_get::<i64, _>(0))
+                .transpose()?
+        }
+        None => None,
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{VIEW} WHERE m.conversation_id = $1 AND m.workspace_id = $2 \
+         AND ($3 IS NULL OR m.created_at < $3 OR (m.created_at = $3 AND m.id < $4)) \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT $5"
+    )))
+    .bind(conversation_id)
+    .bind(&member.workspace_id)
+    .bind(cursor)
+    .bind(before)
+    .bind(limit.clamp(1, 200))
+    .fetch_all(m.db().reader())
+    .await?;
+    let mut out = rows.iter().map(view).collect::<Result<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+pub async fn get(m: &Messaging, member: &Member, id: &str, is_test: bool) -> Result<MessageView> {
+    member.require(Permission::ConversationsView)?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{VIEW} WHERE m.id = $1 AND m.workspace_id = $2 AND m.is_test = $3"
+    )))
+    .bind(id)
+    .bind(&member.workspace_id)
+    .bind(i64::from(is_test))
+    .fetch_optional(m.db().reader())
+    .await?
+    .ok_or_else(|| Error::App(AppError::not_found()))?;
+    view(&row)
+}
+
+/// Every status a message went through, in the order msgbuddy learnt them.
+pub async fn history(m: &Messaging, member: &Member, id: &str) -> Result<Vec<StatusChange>> {
+    member.require(Permission::ConversationsView)?;
+    let rows = sqlx::query(
+        "SELECT s.status, s.at, s.error_code, s.error_message FROM message_statuses s \
+         JOIN messages m ON m.id = s.message_id WHERE s.message_id = $1 AND m.workspace_id = $2 ORDER BY s.id",
+    )
+    .bind(id)
+    .bind(&member.workspace_id)
+    .fetch_all(m.db().reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get(0)?;
+            Ok(StatusChange {
+                status: DeliveryStatus::parse(&status)
+                    .ok_or_else(|| Error::internal(format!("unknown status `{status}`")))?,
+                at_ms: r.try_get(1)?,
+                error_code: r.try_get(2)?,
+                error_message: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Sends a failed message again ("Retry"): back to pending with a fresh set of attempts.
+pub async fn retry(m: &Messaging, member: &Member, id: &str) -> Result<MessageView> {
+    member.require(Permission::ConversationsReply)?;
+    let mut tx = m.db().writer().begin().await?;
+    let row = sqlx::query(
+        "SELECT conversation_id, is_test FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound' AND status = 'failed'",
+    )
+    .bind(id)
+    .bind(&member.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::App(AppError::conflict("Only a failed message can be retried.")))?;
+    let conversation_id: String = row.try_get(0)?;
+    let is_test = crate::flag(&row, 1)?;
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE messages SET status = 'pending', attempts = 0, send_state = 'idle', next_attempt_at = $1, \
+         lease_until = NULL, lease_owner = NULL, error_code = NULL, error_message = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let mut pending = Pending::default();
+    record_status(
+        &mut tx,
+        &m.bus,
+        &mut pending,
+        &member.workspace_id,
+        id,
+        &conversation_id,
+        is_test,
+        DeliveryStatus::Pending,
+        now,
+        None,
+        "retry",
+    )
+    .await?;
+    let message = view_in(&mut tx, id).await?;
+    tx.commit().await?;
+    m.bus.committed(pending);
+    m.outbox.notify_one();
+    Ok(message)
+}

@@ -1,0 +1,121 @@
+//! The Sandbox's side effects: the receipts it promised when it accepted a message, and
+//! customer messages simulated from its settings page. Both are stored as Sandbox webhook
+//! deliveries, due when the receipt would arrive, so they travel the same path as any
+//! provider's webhooks.
+
+use crate::Messaging;
+use crate::accounts::{self, Loaded};
+use msgbuddy_channels::sandbox::{SandboxEvent, SandboxWebhook};
+use msgbuddy_channels::{Accepted, signature};
+use msgbuddy_core::db::{new_id, now_ms};
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Error, Result};
+use msgbuddy_domain::message::Content;
+use msgbuddy_domain::values::Phone;
+use msgbuddy_domain::{AppError, Permission};
+use sqlx::AnyConnection;
+
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    channel_id: &str,
+    is_test: bool,
+    hook: &SandboxWebhook,
+    due_ms: i64,
+    now: i64,
+) -> Result<()> {
+    let body = serde_json::to_string(hook).map_err(|e| Error::internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO webhook_events (id, workspace_id, channel_account_id, is_test, body_hash, content_type, body, state, received_at, process_after) \
+         VALUES ($1, $2, $3, $4, $5, 'application/json', $6, 'pending', $7, $8) ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
+    )
+    .bind(new_id("wh"))
+    .bind(workspace_id)
+    .bind(channel_id)
+    .bind(i64::from(is_test))
+    .bind(signature::hex(&signature::sha256(body.as_bytes())))
+    .bind(&body)
+    .bind(now)
+    .bind(due_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores the receipts the Sandbox promised for a message it accepted.
+pub(crate) async fn schedule_receipts(
+    conn: &mut AnyConnection,
+    sandbox: &Loaded,
+    workspace_id: &str,
+    message_id: &str,
+    is_test: bool,
+    accepted: &Accepted,
+    now: i64,
+) -> Result<()> {
+    for receipt in &accepted.scheduled_receipts {
+        let at = now + i64::try_from(receipt.after.as_millis()).unwrap_or(0);
+        let hook = SandboxWebhook {
+            events: vec![SandboxEvent::Status {
+                message_id: accepted.provider_message_id.clone(),
+                status: receipt.status,
+                at_ms: at,
+                reference: Some(message_id.to_owned()),
+                error_code: receipt.error.as_ref().map(|e| e.code.clone()),
+                error_message: receipt.error.as_ref().map(|e| e.message.clone()),
+            }],
+        };
+        store(conn, workspace_id, &sandbox.id, is_test, &hook, at, now).await?;
+    }
+    Ok(())
+}
+
+/// "Simulate a customer message": the Sandbox delivers a message from `from` as if a
+/// customer had written.
+pub async fn simulate_customer_message(
+    m: &Messaging,
+    member: &Member,
+    is_test: bool,
+    from: &str,
+    name: Option<&str>,
+    text: &str,
+) -> Result<()> {
+    member.require(Permission::ConversationsReply)?;
+    let from = Phone::parse(from).map_err(|_| {
+        AppError::invalid_field("from", "Use a phone number in E.164, like +15551234567.")
+    })?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 4096 {
+        return Err(AppError::invalid_field("text", "Write 1 to 4096 characters.").into());
+    }
+    let sandbox = accounts::load_sandbox(m, &member.workspace_id).await?;
+    let now = now_ms();
+    let hook = SandboxWebhook {
+        events: vec![SandboxEvent::Message {
+            id: new_id("sbx_in"),
+            from: from.as_str().to_owned(),
+            name: name
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+            at_ms: now,
+            content: Content::Text {
+                body: text.to_owned(),
+            },
+        }],
+    };
+    let mut conn = m.db().writer().acquire().await?;
+    store(
+        &mut conn,
+        &member.workspace_id,
+        &sandbox.id,
+        is_test,
+        &hook,
+        now,
+        now,
+    )
+    .await?;
+    drop(conn);
+    m.inbox.notify_one();
+    Ok(())
+}

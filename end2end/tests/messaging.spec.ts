@@ -1,0 +1,110 @@
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { hydrated, signUp, uniqueEmail } from "./helpers";
+
+async function newWorkspace(page: Page, name: string) {
+  await page.goto("/signup");
+  await signUp(page, "Sandra Sender", uniqueEmail("sender"));
+  await page.getByLabel("Workspace name").fill(name);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(/\/w\/ws_[0-9a-f]+$/);
+  return page.url();
+}
+
+/** Opens the built-in Sandbox channel's page from Settings > Channels. */
+async function openSandbox(page: Page, workspaceUrl: string) {
+  await page.goto(`${workspaceUrl}/settings/channels`);
+  const row = page.getByTestId("channel-row").filter({ hasText: "Sandbox" });
+  await expect(row.getByTestId("channel-status")).toHaveAttribute("data-status", "good");
+  await row.getByTestId("channel-link").click();
+  await expect(page.getByTestId("channel-page")).toBeVisible();
+}
+
+test("a text sent from the thread goes sent, delivered, read on the Sandbox channel", async ({ page, javaScriptEnabled }) => {
+  const workspaceUrl = await newWorkspace(page, "Sandbox Sends");
+  await openSandbox(page, workspaceUrl);
+  // Receipts slow enough to watch each step.
+  await page.getByLabel("Delivered receipt after (ms)").fill("2500");
+  await page.getByLabel("Read receipt after (ms)").fill("5000");
+  await page.getByTestId("channel-save").click();
+  await expect(page.getByTestId("channel-detail")).toContainText("never leave");
+  await expect(page.getByTestId("channel-webhook-url")).toContainText("/webhooks/ch_");
+
+  await page.getByTestId("nav-conversations").click();
+  await expect(page.getByTestId("conversations-page")).toBeVisible();
+  await page.getByTestId("start-conversation").locator("summary").click();
+  await page.getByLabel("To (phone, Telegram chat id or email)").fill("+1 555 010 0042");
+  await page.getByLabel("Name (optional)").fill("Ana Customer");
+  await page.getByLabel("Message").fill("Your order is on its way!");
+  await page.getByTestId("start-send").click();
+  await expect(page.getByTestId("thread-contact")).toHaveText("Ana Customer");
+  await expect(page.getByTestId("thread-address")).toHaveText("+15550100042");
+  const status = page.getByTestId("message").last().getByTestId("message-status");
+
+  if (javaScriptEnabled) {
+    // Live, without reloading: each status arrives over the workspace's event stream.
+    await hydrated(page, javaScriptEnabled);
+    const url = page.url();
+    await expect(status).toHaveAttribute("data-status", "sent", { timeout: 5_000 });
+    await expect(status).toHaveAttribute("data-status", "delivered", { timeout: 10_000 });
+    await expect(status).toHaveAttribute("data-status", "read", { timeout: 10_000 });
+    await expect(status).toContainText("Read");
+    expect(page.url()).toBe(url);
+  } else {
+    await expect(async () => {
+      await page.reload();
+      await expect(status).toHaveAttribute("data-status", "read", { timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+  }
+
+  // A reply in the same thread from the composer.
+  await page.getByTestId("composer-text").fill("Anything else?");
+  await page.getByTestId("composer-send").click();
+  await expect(page.getByTestId("message")).toHaveCount(2);
+  await expect(page.getByTestId("message").last()).toContainText("Anything else?");
+});
+
+test("a simulated customer message arrives in the conversation list live", async ({ browser, javaScriptEnabled, axe }) => {
+  const context = await browser.newContext();
+  const agent = await context.newPage();
+  axe.track(agent);
+  const workspaceUrl = await newWorkspace(agent, "Sandbox Inbound");
+  await agent.goto(`${workspaceUrl}/conversations`);
+  await expect(agent.getByTestId("empty-state")).toBeVisible();
+  await hydrated(agent, javaScriptEnabled);
+
+  // In another tab, the Sandbox plays the customer.
+  const other = await context.newPage();
+  axe.track(other);
+  await openSandbox(other, workspaceUrl);
+  await other.getByLabel("From (phone)").fill("+15550100077");
+  await other.getByLabel("Customer name").fill("Carla Customer");
+  await other.getByLabel("Message", { exact: true }).fill("Do you ship to Lisbon?");
+  await other.getByTestId("simulate-send").click();
+  await expect(other).toHaveURL(/\/conversations$/);
+
+  const row = agent.getByTestId("conversation-row").filter({ hasText: "Carla Customer" });
+  if (javaScriptEnabled) {
+    await expect(row).toBeVisible({ timeout: 10_000 });
+  } else {
+    await expect(async () => {
+      await agent.reload();
+      await expect(row).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+  }
+  await expect(row.getByTestId("conversation-preview")).toHaveText("Do you ship to Lisbon?");
+  await row.locator("a").click();
+  await expect(agent.getByTestId("thread-contact")).toHaveText("Carla Customer");
+  await expect(agent.getByTestId("message")).toHaveCount(1);
+  await expect(agent.getByTestId("message").first()).toHaveAttribute("data-direction", "inbound");
+});
+
+test("the demo workspace has Sandbox conversations to look at", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("owner@demo.msgbuddy.test");
+  await page.getByLabel("Password").fill("msgbuddy-demo");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByTestId("nav-conversations").click();
+  await expect(page.getByTestId("conversation-row")).toHaveCount(3);
+  await expect(page.getByTestId("conversation-row").filter({ hasText: "Ana Souza" })).toBeVisible();
+});

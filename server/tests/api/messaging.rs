@@ -1,0 +1,557 @@
+//! The message pipeline on the Sandbox channel: sending exactly once with every status in
+//! the history, receiving signed webhooks once, statuses that never go backwards, the
+//! rules, roles, tenants and test mode.
+
+use crate::events::SseReader;
+use crate::helpers::{Browser, TestApp, TestDb, backends, member_with_role, owner_with_workspace};
+use msgbuddy_domain::ErrorCode;
+use msgbuddy_messaging::{accounts, dispatch, inbound};
+use sqlx::Row;
+use std::time::Duration;
+
+/// The workspace's Sandbox channel, with receipts due at once.
+async fn sandbox(owner: &mut Browser, ws: &str) -> String {
+    let list = owner
+        .call("channels/list", &[("workspace_id", ws)])
+        .await
+        .expect("channels");
+    let id = list["channels"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["kind"] == "sandbox"))
+        .and_then(|c| c["id"].as_str())
+        .expect("every workspace has a Sandbox")
+        .to_owned();
+    owner
+        .call(
+            "channels/update",
+            &[
+                ("workspace_id", ws),
+                ("channel_id", &id),
+                ("name", "Sandbox"),
+                ("values[delivered_after_ms]", "0"),
+                ("values[read_after_ms]", "0"),
+            ],
+        )
+        .await
+        .expect("sandbox settings");
+    id
+}
+
+/// Runs the worker's two steps until nothing is left to do.
+async fn settle(app: &TestApp) {
+    let settings = dispatch::Settings::default();
+    for _ in 0..20 {
+        let sent = dispatch::dispatch_due(&app.messaging, "test", &settings)
+            .await
+            .expect("dispatch");
+        let processed = inbound::process_due(&app.messaging, 500)
+            .await
+            .expect("process");
+        if sent == 0 && processed == 0 {
+            return;
+        }
+    }
+}
+
+async fn start(owner: &mut Browser, ws: &str, channel: &str, to: &str, text: &str) -> String {
+    owner
+        .call(
+            "conversations/start",
+            &[
+                ("workspace_id", ws),
+                ("channel_id", channel),
+                ("to", to),
+                ("name", "Ana"),
+                ("text", text),
+            ],
+        )
+        .await
+        .expect("sent");
+    conversation_with(owner, ws, false).await
+}
+
+async fn conversation_with(b: &mut Browser, ws: &str, test: bool) -> String {
+    let list = b
+        .call(
+            "conversations/list",
+            &[
+                ("workspace_id", ws),
+                ("test", if test { "true" } else { "false" }),
+            ],
+        )
+        .await
+        .expect("list");
+    list["conversations"][0]["id"]
+        .as_str()
+        .expect("a conversation")
+        .to_owned()
+}
+
+async fn thread(b: &mut Browser, ws: &str, conversation: &str) -> serde_json::Value {
+    b.call(
+        "conversations/thread",
+        &[("workspace_id", ws), ("conversation_id", conversation)],
+    )
+    .await
+    .expect("thread")
+}
+
+async fn statuses(app: &TestApp, message_id: &str) -> Vec<String> {
+    sqlx::query("SELECT status FROM message_statuses WHERE message_id = $1 ORDER BY id")
+        .bind(message_id)
+        .fetch_all(app.db.reader())
+        .await
+        .expect("history")
+        .iter()
+        .map(|r| r.try_get(0).expect("status"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_text_to_the_sandbox_goes_sent_delivered_read_with_history_and_live_events() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Pipeline").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        let mut sse = SseReader::open(&owner, &ws, None).await;
+        let conversation = start(&mut owner, &ws, &channel, "+1 (555) 010-0001", "Hello Ana").await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        let message = t["messages"][0].clone();
+        assert_eq!(message["status"], "pending");
+        assert_eq!(t["conversation"]["contact_address"], "+15550100001");
+        let id = message["id"].as_str().expect("id").to_owned();
+
+        settle(&app).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        assert_eq!(t["messages"][0]["status"], "read", "{}", backend.as_str());
+        assert_eq!(
+            statuses(&app, &id).await,
+            vec!["pending", "sent", "delivered", "read"]
+        );
+        let provider_id: Option<String> =
+            sqlx::query("SELECT provider_message_id FROM messages WHERE id = $1")
+                .bind(&id)
+                .fetch_one(app.db.reader())
+                .await
+                .expect("row")
+                .try_get(0)
+                .expect("column");
+        assert!(provider_id.is_some_and(|p| p.starts_with("sbx_")));
+
+        let events = sse.take(4).await;
+        let names: Vec<_> = events.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "message.created",
+                "message.status_changed",
+                "message.status_changed",
+                "message.status_changed"
+            ]
+        );
+        let live: Vec<_> = events[1..]
+            .iter()
+            .map(|e| e.data["status"].clone())
+            .collect();
+        assert_eq!(live, vec!["sent", "delivered", "read"]);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_sandbox_send_fails_with_the_reason_and_retry_sends_it_again() {
+    let db = TestDb::new(backends()[0]).await;
+    let app = TestApp::spawn(&db, &[]).await;
+    let (mut owner, ws) = owner_with_workspace(&app, "Failures").await;
+    let channel = sandbox(&mut owner, &ws).await;
+    // The Sandbox refuses +999 numbers: a permanent error, failed at once, never retried.
+    let conversation = start(&mut owner, &ws, &channel, "+99912345678", "Hi").await;
+    settle(&app).await;
+    let t = thread(&mut owner, &ws, &conversation).await;
+    let m = &t["messages"][0];
+    assert_eq!(m["status"], "failed");
+    assert_eq!(m["error_code"], "sandbox.invalid_recipient");
+    let id = m["id"].as_str().expect("id").to_owned();
+    let attempts: i64 = sqlx::query("SELECT attempts FROM messages WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.db.reader())
+        .await
+        .expect("row")
+        .try_get(0)
+        .expect("attempts");
+    assert_eq!(attempts, 1, "permanent errors are not retried");
+    owner
+        .call(
+            "conversations/retry",
+            &[("workspace_id", &ws), ("message_id", &id)],
+        )
+        .await
+        .expect("retry");
+    assert_eq!(
+        thread(&mut owner, &ws, &conversation).await["messages"][0]["status"],
+        "pending"
+    );
+    settle(&app).await;
+    assert_eq!(
+        statuses(&app, &id).await,
+        vec!["pending", "failed", "pending", "failed"]
+    );
+    let e = owner
+        .call(
+            "conversations/retry",
+            &[("workspace_id", &ws), ("message_id", &id)],
+        )
+        .await;
+    assert!(e.is_ok(), "a failed message can be retried again");
+}
+
+async fn post_webhook(app: &TestApp, channel: &str, body: &str, signature: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/webhooks/{channel}", app.base))
+        .header("content-type", "application/json")
+        .header("x-sandbox-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("webhook")
+        .status()
+        .as_u16()
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(app.db.reader())
+        .await
+        .expect("count")
+        .try_get(0)
+        .expect("n")
+}
+
+#[tokio::test]
+async fn a_customer_message_is_stored_once_and_a_bad_signature_stores_nothing() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Inbound").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        let body = r#"{"events":[{"type":"message","id":"sbx_in_1","from":"+15550100002","name":"Ravi","at_ms":1700000000000,"content":{"type":"text","body":"Where is my order?"}}]}"#;
+        assert_eq!(post_webhook(&app, &channel, body, "sha256=0000").await, 401);
+        assert_eq!(post_webhook(&app, &channel, body, "").await, 401);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_events").await, 0);
+
+        let signature = accounts::sandbox_signature(&app.messaging, &channel, body.as_bytes())
+            .await
+            .expect("signature");
+        let mut sse = SseReader::open(&owner, &ws, None).await;
+        assert_eq!(post_webhook(&app, &channel, body, &signature).await, 200);
+        assert_eq!(
+            post_webhook(&app, &channel, body, &signature).await,
+            200,
+            "a retry is answered too"
+        );
+        settle(&app).await;
+        // The same message again in another delivery (a provider retry with new framing).
+        let again = body.replace("\"events\":[", "\"events\": [");
+        let signature = accounts::sandbox_signature(&app.messaging, &channel, again.as_bytes())
+            .await
+            .expect("signature");
+        assert_eq!(post_webhook(&app, &channel, &again, &signature).await, 200);
+        settle(&app).await;
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM messages").await,
+            1,
+            "{}",
+            backend.as_str()
+        );
+        let conversation = conversation_with(&mut owner, &ws, false).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        assert_eq!(t["conversation"]["contact_name"], "Ravi");
+        assert_eq!(t["conversation"]["unread_count"], 1);
+        assert_eq!(t["messages"][0]["direction"], "inbound");
+        assert_eq!(t["messages"][0]["content"]["body"], "Where is my order?");
+        let created = sse.next(Duration::from_secs(10)).await.expect("live event");
+        assert_eq!(created.name, "message.created");
+        assert_eq!(created.data["contact_name"], "Ravi");
+
+        // An unreadable body is kept, with its error, for admins.
+        let junk = "not json at all";
+        let signature = accounts::sandbox_signature(&app.messaging, &channel, junk.as_bytes())
+            .await
+            .expect("signature");
+        assert_eq!(post_webhook(&app, &channel, junk, &signature).await, 200);
+        settle(&app).await;
+        let failed: String = sqlx::query("SELECT error FROM webhook_events WHERE state = 'failed'")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("kept")
+            .try_get(0)
+            .expect("error");
+        assert!(failed.contains("not a Sandbox webhook"), "{failed}");
+    }
+}
+
+#[tokio::test]
+async fn statuses_out_of_order_never_move_a_message_backwards() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Order").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        // Receipts far in the future, so only the ones posted below count.
+        owner
+            .call(
+                "channels/update",
+                &[
+                    ("workspace_id", &ws),
+                    ("channel_id", &channel),
+                    ("name", "Sandbox"),
+                    ("values[sent_after_ms]", "3600000"),
+                    ("values[delivered_after_ms]", "3600000"),
+                    ("values[read_after_ms]", "3600000"),
+                ],
+            )
+            .await
+            .expect("settings");
+        let conversation = start(&mut owner, &ws, &channel, "+15550100003", "Hi").await;
+        settle(&app).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        let id = t["messages"][0]["id"].as_str().expect("id").to_owned();
+        let provider: String =
+            sqlx::query("SELECT provider_message_id FROM messages WHERE id = $1")
+                .bind(&id)
+                .fetch_one(app.db.reader())
+                .await
+                .expect("row")
+                .try_get(0)
+                .expect("provider id");
+        for status in ["read", "delivered", "sent", "read", "failed"] {
+            let body = format!(
+                r#"{{"events":[{{"type":"status","message_id":"{provider}","status":"{status}","at_ms":1}}]}}"#
+            );
+            let signature = accounts::sandbox_signature(&app.messaging, &channel, body.as_bytes())
+                .await
+                .expect("signature");
+            assert_eq!(post_webhook(&app, &channel, &body, &signature).await, 200);
+            settle(&app).await;
+        }
+        assert_eq!(
+            thread(&mut owner, &ws, &conversation).await["messages"][0]["status"],
+            "read"
+        );
+        assert_eq!(
+            statuses(&app, &id).await,
+            vec!["pending", "sent", "read"],
+            "{}",
+            backend.as_str()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_send_is_completed_with_the_same_id_never_sent_twice() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Crash").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        let conversation = start(&mut owner, &ws, &channel, "+15550100004", "Once").await;
+        // A worker claimed it and recorded the attempt, then died before any answer was
+        // saved: the lease ran out with the message still `calling`.
+        sqlx::query("UPDATE messages SET send_state = 'calling', attempts = 1, lease_until = 1, lease_owner = 'dead'")
+            .execute(app.db.writer())
+            .await
+            .expect("crash");
+        settle(&app).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        assert_eq!(t["messages"][0]["status"], "read");
+        let id = t["messages"][0]["id"].as_str().expect("id").to_owned();
+        assert_eq!(
+            statuses(&app, &id)
+                .await
+                .iter()
+                .filter(|s| *s == "sent")
+                .count(),
+            1,
+            "sent once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn roles_tenants_and_test_mode_keep_to_their_own() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Mine").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        let conversation = start(&mut owner, &ws, &channel, "+15550100005", "Live one").await;
+
+        // Test mode: its own contacts and conversations, never listed with live ones.
+        owner
+            .call(
+                "conversations/start",
+                &[
+                    ("workspace_id", &ws),
+                    ("channel_id", &channel),
+                    ("to", "+15550100005"),
+                    ("text", "Test one"),
+                    ("test", "1"),
+                ],
+            )
+            .await
+            .expect("test send");
+        let live = owner
+            .call(
+                "conversations/list",
+                &[("workspace_id", &ws), ("test", "false")],
+            )
+            .await
+            .expect("live");
+        let test = owner
+            .call(
+                "conversations/list",
+                &[("workspace_id", &ws), ("test", "true")],
+            )
+            .await
+            .expect("test");
+        assert_eq!(live["conversations"].as_array().map(Vec::len), Some(1));
+        assert_eq!(test["conversations"].as_array().map(Vec::len), Some(1));
+        assert_eq!(live["conversations"][0]["last_message_preview"], "Live one");
+        assert_eq!(test["conversations"][0]["last_message_preview"], "Test one");
+        assert_ne!(
+            live["conversations"][0]["id"],
+            test["conversations"][0]["id"]
+        );
+
+        // Roles: a viewer reads but cannot send or manage channels; an agent sends.
+        let (mut viewer, _) = member_with_role(&app, &mut owner, &ws, "viewer").await;
+        thread(&mut viewer, &ws, &conversation).await;
+        let e = viewer
+            .call(
+                "conversations/send",
+                &[
+                    ("workspace_id", &ws),
+                    ("conversation_id", &conversation),
+                    ("text", "no"),
+                ],
+            )
+            .await
+            .expect_err("viewers cannot send");
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let (mut agent, _) = member_with_role(&app, &mut owner, &ws, "agent").await;
+        agent
+            .call(
+                "conversations/send",
+                &[
+                    ("workspace_id", &ws),
+                    ("conversation_id", &conversation),
+                    ("text", "agent here"),
+                ],
+            )
+            .await
+            .expect("agents send");
+        let e = agent
+            .call(
+                "channels/action",
+                &[
+                    ("workspace_id", &ws),
+                    ("channel_id", &channel),
+                    ("action", "check"),
+                ],
+            )
+            .await
+            .expect_err("agents do not manage channels");
+        assert_eq!(e.code, ErrorCode::Forbidden);
+
+        // Another tenant sees none of it, by any id.
+        let mut stranger = app.browser();
+        stranger
+            .sign_up("Sam", "sam@example.com", "password-123")
+            .await
+            .expect("sign up");
+        let theirs = stranger.create_workspace("Theirs").await;
+        for (endpoint, form) in [
+            (
+                "conversations/thread",
+                vec![
+                    ("workspace_id", ws.as_str()),
+                    ("conversation_id", conversation.as_str()),
+                ],
+            ),
+            (
+                "conversations/thread",
+                vec![
+                    ("workspace_id", theirs.as_str()),
+                    ("conversation_id", conversation.as_str()),
+                ],
+            ),
+            (
+                "channels/get",
+                vec![
+                    ("workspace_id", theirs.as_str()),
+                    ("channel_id", channel.as_str()),
+                ],
+            ),
+            (
+                "conversations/send",
+                vec![
+                    ("workspace_id", theirs.as_str()),
+                    ("conversation_id", conversation.as_str()),
+                    ("text", "x"),
+                ],
+            ),
+            (
+                "conversations/start",
+                vec![
+                    ("workspace_id", theirs.as_str()),
+                    ("channel_id", channel.as_str()),
+                    ("to", "+15550100006"),
+                    ("text", "x"),
+                ],
+            ),
+        ] {
+            let e = stranger.call(endpoint, &form).await.expect_err(endpoint);
+            assert!(
+                matches!(e.code, ErrorCode::NotFound | ErrorCode::Validation),
+                "{endpoint}: {e:?}"
+            );
+        }
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM messages WHERE preview = 'x'").await,
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn rules_refuse_with_the_rule_named_and_store_nothing() {
+    let db = TestDb::new(backends()[0]).await;
+    let app = TestApp::spawn(&db, &[]).await;
+    let (mut owner, ws) = owner_with_workspace(&app, "Rules").await;
+    let channel = sandbox(&mut owner, &ws).await;
+    for (to, text, field) in [
+        ("not a number", "hi", "to"),
+        ("+15550100007", "", "text"),
+        ("+15550100007", &"a".repeat(4097) as &str, "rule"),
+    ] {
+        let e = owner
+            .call(
+                "conversations/start",
+                &[
+                    ("workspace_id", &ws),
+                    ("channel_id", &channel),
+                    ("to", to),
+                    ("text", text),
+                ],
+            )
+            .await
+            .expect_err("refused");
+        assert_eq!(e.code, ErrorCode::Validation, "{to} {}", text.len());
+        let details = e.details.expect("details");
+        assert!(
+            details.get(field).is_some() || details["field"] == field,
+            "{details}"
+        );
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 0);
+}
