@@ -112,6 +112,7 @@ CREATE TABLE webhook_events (
     is_test BIGINT NOT NULL DEFAULT 0,
     body_hash TEXT NOT NULL,
     content_type TEXT NOT NULL,
+    query TEXT NOT NULL DEFAULT '',
     body TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts BIGINT NOT NULL DEFAULT 0,

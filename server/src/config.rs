@@ -33,6 +33,9 @@ pub struct Config {
     pub whatsapp_api_url: String,
     pub telegram_api_url: String,
     pub twilio_api_url: String,
+    /// How long the dispatcher's claim on a message lasts; a send interrupted by a crash is
+    /// looked at again after it.
+    pub send_lease_secs: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -121,6 +124,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "twilio_api_url",
         "https://api.twilio.com",
     ),
+    ("MSGBUDDY_SEND_LEASE_SECS", "send_lease_secs", "120"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -230,6 +234,7 @@ impl Config {
                 get("MSGBUDDY_TELEGRAM_API_URL"),
             )?,
             twilio_api_url: url_setting("MSGBUDDY_TWILIO_API_URL", get("MSGBUDDY_TWILIO_API_URL"))?,
+            send_lease_secs: u64::try_from(int("MSGBUDDY_SEND_LEASE_SECS")?).unwrap_or(120),
         })
     }
 }

@@ -205,6 +205,10 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         ));
         let pipeline = crate::worker::start_pipeline(
             server.state.services.messaging.clone(),
+            msgbuddy_messaging::dispatch::Settings {
+                lease: Duration::from_secs(config.send_lease_secs),
+                ..Default::default()
+            },
             shutdown_rx.clone(),
         );
         (run, pipeline)

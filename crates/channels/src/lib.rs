@@ -3,10 +3,14 @@
 //! formats, signatures and capabilities only; nothing here touches the database.
 #![forbid(unsafe_code)]
 
+pub mod http;
 pub mod provider;
 pub mod registry;
 pub mod sandbox;
 pub mod signature;
 pub mod sms;
+pub mod telegram;
+pub mod twilio;
+pub mod whatsapp;
 
 pub use provider::*;

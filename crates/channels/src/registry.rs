@@ -214,8 +214,11 @@ pub fn sandbox_settings(settings: &serde_json::Value) -> SandboxSettings {
 pub fn capabilities(kind: ChannelKind) -> Capabilities {
     match kind {
         ChannelKind::Sandbox => crate::sandbox::capabilities(),
-        // Filled in by each adapter as it lands; until then the Sandbox's.
-        _ => crate::sandbox::capabilities(),
+        ChannelKind::Whatsapp => crate::whatsapp::capabilities(),
+        ChannelKind::Telegram => crate::telegram::capabilities(),
+        ChannelKind::Sms => crate::twilio::capabilities(),
+        // Email arrives with its adapter; until then the Sandbox's.
+        ChannelKind::Email => crate::sandbox::capabilities(),
     }
 }
 
@@ -225,12 +228,40 @@ pub fn connect(
     endpoints: &Endpoints,
     http: &reqwest::Client,
 ) -> Result<Arc<dyn Provider>, ConfigError> {
-    let _ = (endpoints, http);
+    let secret = |name: &str| account.secrets.get(name).map(String::as_str).unwrap_or("");
+    let plain = |name: &str| setting(account.settings, name).unwrap_or("");
     match account.kind {
         ChannelKind::Sandbox => Ok(Arc::new(Sandbox::new(
             account.id,
             sandbox_settings(account.settings),
             account.webhook_secret,
+        ))),
+        ChannelKind::Whatsapp => Ok(Arc::new(crate::whatsapp::WhatsApp::new(
+            &crate::whatsapp::WhatsAppConfig {
+                base: &endpoints.whatsapp,
+                phone_number_id: plain("phone_number_id"),
+                waba_id: plain("waba_id"),
+                app_id: plain("app_id"),
+                app_secret: secret("app_secret"),
+                access_token: secret("access_token"),
+                verify_token: secret("verify_token"),
+            },
+            http.clone(),
+        ))),
+        ChannelKind::Telegram => Ok(Arc::new(crate::telegram::Telegram::new(
+            &endpoints.telegram,
+            secret("bot_token"),
+            account.webhook_secret,
+            account.webhook_url,
+            http.clone(),
+        ))),
+        ChannelKind::Sms => Ok(Arc::new(crate::twilio::Twilio::new(
+            &endpoints.twilio,
+            plain("account_sid"),
+            secret("auth_token"),
+            plain("from_number"),
+            account.webhook_url,
+            http.clone(),
         ))),
         other => Err(ConfigError(format!(
             "{} channels are not available in this build yet.",

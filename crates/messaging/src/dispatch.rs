@@ -48,6 +48,8 @@ pub struct Settings {
     pub unknown_timeout: Duration,
     /// A message that would wait longer than this for its channel's rate is put back.
     pub max_rate_wait: Duration,
+    /// The first retry's delay; each next one doubles (with jitter) up to ten minutes.
+    pub retry_base: Duration,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             lease: Duration::from_secs(120),
             unknown_timeout: Duration::from_secs(15 * 60),
             max_rate_wait: Duration::from_secs(2),
+            retry_base: Duration::from_secs(2),
         }
     }
 }
@@ -278,8 +281,14 @@ async fn send_one(
 
 /// Exponential backoff with jitter: 2 s, 4 s, 8 s ... up to ten minutes, ±25 %.
 pub fn backoff(attempt: i64) -> Duration {
+    backoff_from(Duration::from_secs(2), attempt)
+}
+
+/// [`backoff`] starting at `first` instead of two seconds.
+pub fn backoff_from(first: Duration, attempt: i64) -> Duration {
     let exp = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
-    let base = (2_000u64.saturating_mul(1u64 << exp.min(16))).min(600_000);
+    let first = u64::try_from(first.as_millis()).unwrap_or(2_000);
+    let base = (first.saturating_mul(1u64 << exp.min(16))).min(600_000);
     let mut r = [0u8; 2];
     msgbuddy_core::crypto::fill_random(&mut r);
     let jitter = f64::from(u16::from_le_bytes(r)) / f64::from(u16::MAX) * 0.5 - 0.25;
@@ -368,7 +377,7 @@ async fn write_outcomes(
                     )))
                     .bind(&message.id)
                     .bind(owner)
-                    .bind(now + ms(backoff(message.attempts)))
+                    .bind(now + ms(backoff_from(settings.retry_base, message.attempts)))
                     .bind(&e.code)
                     .bind(&e.message)
                     .bind(now)
@@ -458,7 +467,6 @@ async fn write_outcomes(
     if !receipts.is_empty() {
         m.inbox.notify_one();
     }
-    let _ = settings;
     Ok(())
 }
 

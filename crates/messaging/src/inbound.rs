@@ -82,14 +82,17 @@ pub async fn receive(
         .collect::<String>();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO webhook_events (id, workspace_id, channel_account_id, is_test, body_hash, content_type, body, state, received_at, process_after) \
-         VALUES ($1, $2, $3, 0, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
+        "INSERT INTO webhook_events (id, workspace_id, channel_account_id, is_test, body_hash, content_type, query, body, state, received_at, process_after) \
+         VALUES ($1, $2, $3, 0, $4, $5, $6, $7, 'pending', $8, $8) ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
     )
     .bind(new_id("wh"))
     .bind(&channel.workspace_id)
     .bind(&channel.id)
-    .bind(msgbuddy_channels::signature::hex(&msgbuddy_channels::signature::sha256(request.body)))
+    .bind(msgbuddy_channels::signature::hex(&msgbuddy_channels::signature::sha256(
+        [request.query.as_bytes(), b"\n", request.body].concat().as_slice(),
+    )))
     .bind(content_type_in)
+    .bind(request.query.chars().take(2000).collect::<String>())
     .bind(body.as_ref())
     .bind(now)
     .execute(m.db().writer())
@@ -110,6 +113,7 @@ struct Delivery {
     body: String,
     content_type: String,
     attempts: i64,
+    query: String,
 }
 
 enum Applied {
@@ -134,7 +138,7 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
         "UPDATE webhook_events SET state = 'processing', process_after = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM webhook_events WHERE state IN ('pending', 'processing') AND process_after <= $2 \
                       ORDER BY process_after, id LIMIT $3{skip_locked}) \
-         RETURNING id, workspace_id, channel_account_id, is_test, body, content_type, attempts"
+         RETURNING id, workspace_id, channel_account_id, is_test, body, content_type, attempts, query"
     )))
     .bind(now + 60_000)
     .bind(now)
@@ -154,6 +158,7 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
             body: r.try_get(4)?,
             content_type: r.try_get(5)?,
             attempts: r.try_get(6)?,
+            query: r.try_get(7)?,
         });
     }
     // In the order they were stored (ids sort by creation): a provider's `delivered` is
@@ -184,7 +189,7 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
         let request = WebhookRequest {
             method: "POST",
             url: "",
-            query: "",
+            query: &d.query,
             headers: &headers,
             body: d.body.as_bytes(),
         };

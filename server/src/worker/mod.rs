@@ -24,15 +24,14 @@ use tokio::task::JoinHandle;
 
 /// Starts the message pipeline's loops: the dispatcher (sending) and the webhook
 /// processor (receiving). They stop when `shutdown` flips, after their current pass.
-pub fn start_pipeline(m: Messaging, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+pub fn start_pipeline(
+    m: Messaging,
+    settings: dispatch::Settings,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
     let worker = format!("{}-{}", std::process::id(), msgbuddy_core::db::now_ms());
     vec![
-        tokio::spawn(dispatch::run(
-            m.clone(),
-            worker,
-            dispatch::Settings::default(),
-            shutdown.clone(),
-        )),
+        tokio::spawn(dispatch::run(m.clone(), worker, settings, shutdown.clone())),
         tokio::spawn(inbound::run(m, shutdown)),
     ]
 }

@@ -10,6 +10,7 @@ mod helpers;
 mod jobs;
 mod messaging;
 mod permissions;
+mod providers;
 mod security;
 mod sessions;
 mod storage;
