@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building msgbuddy needs, skipping whatever is already there:
 # the wasm32 target, cargo-leptos, the wasm-bindgen CLI that matches Cargo.lock, and the
-# npm tools (Tailwind, wasm-opt, Playwright). `--with-browser` adds Debian's Chromium for
-# the browser tests. Sourced by scripts/run.sh and scripts/test.sh.
+# npm tools (Tailwind, wasm-opt, Playwright). `--with-browser` adds what only the tests
+# need: Debian's Chromium for the browser tests, and the real mail servers of the email
+# tests (Debian's Dovecot for IMAP, aiosmtpd from PyPI for SMTP). Sourced by scripts/run.sh and scripts/test.sh.
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION="0.3.10" # the newest that builds on rustc 1.95
@@ -39,4 +40,17 @@ if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; the
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+fi
+
+if [ "${1:-}" = "--with-browser" ] && ! command -v dovecot >/dev/null 2>&1; then
+  log "installing Debian's dovecot-imapd for the email tests"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dovecot-imapd
+fi
+
+if [ "${1:-}" = "--with-browser" ] && ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  log "installing aiosmtpd (an SMTP server) for the email tests"
+  python3 -m pip install --quiet --user aiosmtpd 2>/dev/null || python3 -m pip install --quiet aiosmtpd
 fi

@@ -20,6 +20,7 @@ use leptos_router::{SsrMode, path};
 use crate::pages::{
     account::AccountPage,
     admin::AdminPage,
+    api_keys::ApiKeysPage,
     audit::AuditPage,
     auth::LoginPage,
     auth::SignupPage,
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/invitations") view=InvitationsPage />
                     <Route path=path!("settings/audit") view=AuditPage />
                     <Route path=path!("settings/channels") view=ChannelsPage />
+                    <Route path=path!("settings/api-keys") view=ApiKeysPage />
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />
                     <Route path=path!("conversations/:conversation") view=ThreadPage />

@@ -167,3 +167,57 @@ pub fn set_page_policy() {
         res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
+
+/// A secret shown once on the page a form returns to (a new invitation link, a new API
+/// key). It travels in a short-lived cookie scoped to that page, never in a URL (history,
+/// logs, Referer). Reading it changes no stored state (pages may run their reads more than
+/// once while rendering); the page's answer deletes the cookie, so it shows once.
+pub mod flash {
+    use leptos::prelude::use_context;
+
+    fn set_cookie(name: &str, path: &str, value: &str, max_age: u32) {
+        let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        let secure = super::ctx().map(|c| c.secure_cookies).unwrap_or(true);
+        let cookie = format!(
+            "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+            if secure { "; Secure" } else { "" }
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+            res.append_header(axum::http::header::SET_COOKIE, v);
+        }
+    }
+
+    fn plain(value: &str) -> bool {
+        !value.is_empty()
+            && value.len() <= 128
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
+    /// Hands `value` (URL-safe characters only) to the page at `path`.
+    pub fn pass_on(name: &str, path: &str, value: &str) {
+        if plain(value) {
+            set_cookie(name, path, value, 120);
+        }
+    }
+
+    /// The value waiting for this page, if any, and the cookie's deletion.
+    pub fn take(name: &str, path: &str) -> Option<String> {
+        let parts = use_context::<axum::http::request::Parts>()?;
+        let value = parts
+            .headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+            .filter(|v| plain(v))?;
+        set_cookie(name, path, "", 0);
+        Some(value)
+    }
+}

@@ -36,6 +36,8 @@ pub struct Config {
     /// How long the dispatcher's claim on a message lasts; a send interrupted by a crash is
     /// looked at again after it.
     pub send_lease_secs: u64,
+    /// How often email channels' mailboxes are polled over IMAP.
+    pub email_poll_secs: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -125,6 +127,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "https://api.twilio.com",
     ),
     ("MSGBUDDY_SEND_LEASE_SECS", "send_lease_secs", "120"),
+    ("MSGBUDDY_EMAIL_POLL_SECS", "email_poll_secs", "30"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -235,6 +238,9 @@ impl Config {
             )?,
             twilio_api_url: url_setting("MSGBUDDY_TWILIO_API_URL", get("MSGBUDDY_TWILIO_API_URL"))?,
             send_lease_secs: u64::try_from(int("MSGBUDDY_SEND_LEASE_SECS")?).unwrap_or(120),
+            email_poll_secs: u64::try_from(int("MSGBUDDY_EMAIL_POLL_SECS")?)
+                .unwrap_or(30)
+                .max(1),
         })
     }
 }

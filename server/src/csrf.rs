@@ -83,7 +83,8 @@ pub async fn protect(
     }
     // Providers call webhooks with their own signatures and no browser session; the
     // webhook endpoint verifies them.
-    if req.uri().path().starts_with("/webhooks/") {
+    // The partner API authenticates with bearer keys, never the session cookie.
+    if req.uri().path().starts_with("/webhooks/") || req.uri().path().starts_with("/api/v1/") {
         return next.run(req).await;
     }
     let wants_html = accepts_html(req.headers());

@@ -209,6 +209,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
                 lease: Duration::from_secs(config.send_lease_secs),
                 ..Default::default()
             },
+            Duration::from_secs(config.email_poll_secs),
             shutdown_rx.clone(),
         );
         (run, pipeline)

@@ -13,7 +13,7 @@ use crate::serverfns::channels::{
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
-use msgbuddy_domain::message::{ChannelKind, ChannelView, FieldSpec, KindForm};
+use msgbuddy_domain::message::{ChannelKind, ChannelView, DeliveryView, FieldSpec, KindForm};
 
 fn status_badge(status: &str) -> (&'static str, &'static str) {
     match status {
@@ -188,6 +188,7 @@ pub fn ChannelPage() -> impl IntoView {
                                     <EditForm workspace_id=ws_id.clone() page=page.clone() />
                                     <Actions workspace_id=ws_id.clone() channel=c.clone() />
                                 })}
+                                {(!page.failed.is_empty()).then(|| view! { <FailedDeliveries failed=page.failed.clone() /> })}
                             </section>
                         }.into_any()
                     }
@@ -195,6 +196,32 @@ pub fn ChannelPage() -> impl IntoView {
                 }
             })}}
         </Suspense>
+    }
+}
+
+/// Webhook deliveries the pipeline could not process, kept with their error.
+#[component]
+fn FailedDeliveries(failed: Vec<DeliveryView>) -> impl IntoView {
+    view! {
+        <section class="rounded-lg bg-white p-4 shadow-sm" data-testid="channel-failed-deliveries">
+            <h3 class="font-semibold">"Deliveries that could not be processed"</h3>
+            <p class="mb-2 text-sm text-slate-700">"Kept with the reason, so nothing a provider sent is lost."</p>
+            <ul class="divide-y divide-slate-200">
+                {failed.into_iter().map(|d| view! {
+                    <li class="py-2 text-sm" data-testid="failed-delivery" data-state=d.state.clone()>
+                        <p>
+                            <time class="text-slate-700">{msgbuddy_domain::time::format_utc(d.received_at_ms)}</time>
+                            " · "{d.state.clone()}
+                        </p>
+                        <p class="text-red-800" data-testid="failed-delivery-error">{d.error.clone().unwrap_or_default()}</p>
+                        <details>
+                            <summary class="cursor-pointer text-indigo-700">"Body"</summary>
+                            <pre class="whitespace-pre-wrap break-all bg-slate-50 p-2 font-mono text-xs">{d.body.clone()}</pre>
+                        </details>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 

@@ -33,6 +33,7 @@ pub fn SettingsNav(current: &'static str) -> impl IntoView {
             {tab("Members", format!("{base}/members"), "members")}
             {tab("Invitations", format!("{base}/invitations"), "invitations")}
             {tab("Channels", format!("{base}/channels"), "channels")}
+            {tab("API keys", format!("{base}/api-keys"), "api-keys")}
             <Show when=move || can_audit.get()>{tab("Audit log", format!("{base}/audit"), "audit")}</Show>
         </nav>
     }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 // Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
 use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::AppError;
-use msgbuddy_domain::message::{ChannelView, KindForm};
+use msgbuddy_domain::message::{ChannelView, DeliveryView, KindForm};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -61,6 +61,8 @@ pub struct ChannelPage {
     pub form: KindForm,
     pub can_manage: bool,
     pub webhook_url: String,
+    /// Deliveries that could not be processed (admins only).
+    pub failed: Vec<DeliveryView>,
 }
 
 #[server(input = GetUrl, endpoint = "channels/get")]
@@ -87,11 +89,18 @@ pub async fn get_channel(
             })
             .collect(),
     };
+    let can_manage = member.role.can(Permission::ChannelsManage);
+    let failed = if can_manage {
+        msgbuddy_messaging::inbound::failed_deliveries(&m, &member, &channel.id, 50).await?
+    } else {
+        Vec::new()
+    };
     Ok(ChannelPage {
         webhook_url: m.webhook_url(&channel.id),
         channel,
         form,
-        can_manage: member.role.can(Permission::ChannelsManage),
+        can_manage,
+        failed,
     })
 }
 

@@ -15,49 +15,13 @@ pub struct InvitationsView {
     pub new_link: Option<String>,
 }
 
-/// A just-created invitation link travels to the page that shows it in a short-lived cookie
-/// scoped to that page, so the secret never sits in a URL (history, logs, Referer). Reading
-/// it changes no stored state (pages may run their reads more than once while rendering);
-/// the page's answer deletes the cookie, so the link shows once.
+/// A just-created link travels to the page that shows it once (see [`crate::server::flash`]).
 #[cfg(feature = "ssr")]
-mod new_link {
-    use leptos::prelude::use_context;
+const NEW_LINK: &str = "msgbuddy_new_invitation";
 
-    const COOKIE: &str = "msgbuddy_new_invitation";
-
-    fn path(workspace_id: &str) -> String {
-        format!("/w/{workspace_id}/settings/invitations")
-    }
-
-    fn set_cookie(value: &str, workspace_id: &str, max_age: u32) {
-        let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
-            return;
-        };
-        let secure = crate::server::ctx()
-            .map(|c| c.secure_cookies)
-            .unwrap_or(true);
-        let cookie = format!(
-            "{COOKIE}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
-            path(workspace_id),
-            if secure { "; Secure" } else { "" }
-        );
-        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
-            res.append_header(axum::http::header::SET_COOKIE, v);
-        }
-    }
-
-    /// Hands `token` to the invitations page the form returns to.
-    pub fn pass_on(token: &str, workspace_id: &str) {
-        set_cookie(token, workspace_id, 120);
-    }
-
-    /// The link waiting for this page, if any, and the cookie's deletion.
-    pub fn take(workspace_id: &str) -> Option<String> {
-        let parts = use_context::<axum::http::request::Parts>()?;
-        let token = crate::server::cookie_token(&parts.headers, COOKIE)?;
-        set_cookie("", workspace_id, 0);
-        Some(format!("/invite/{token}"))
-    }
+#[cfg(feature = "ssr")]
+fn invitations_path(workspace_id: &str) -> String {
+    format!("/w/{workspace_id}/settings/invitations")
 }
 
 #[server(input = GetUrl, endpoint = "invitations/list")]
@@ -65,7 +29,8 @@ pub async fn list_invitations(workspace_id: String) -> Result<InvitationsView, A
     use msgbuddy_core::invitations;
     use msgbuddy_domain::Permission;
     let (_, member) = crate::server::member(&workspace_id, Permission::InvitationsView).await?;
-    let new_link = new_link::take(&member.workspace_id);
+    let new_link = crate::server::flash::take(NEW_LINK, &invitations_path(&member.workspace_id))
+        .map(|token| format!("/invite/{token}"));
 
     Ok(InvitationsView {
         invitations: invitations::list_pending(&crate::server::db()?, &member).await?,
@@ -109,7 +74,11 @@ pub async fn create_invitation(
     .await?;
     let link = format!("/invite/{}", created.token);
     // The page the form returns to shows the link once.
-    new_link::pass_on(&created.token, &member.workspace_id);
+    crate::server::flash::pass_on(
+        NEW_LINK,
+        &invitations_path(&member.workspace_id),
+        &created.token,
+    );
     crate::server::redirect(&format!("/w/{}/settings/invitations", member.workspace_id));
     Ok(link)
 }

@@ -3,6 +3,7 @@
 //! formats, signatures and capabilities only; nothing here touches the database.
 #![forbid(unsafe_code)]
 
+pub mod email;
 pub mod http;
 pub mod provider;
 pub mod registry;

@@ -154,6 +154,15 @@ impl Inbound {
     }
 }
 
+/// What one poll of a mailbox found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Polled {
+    /// Raw messages, oldest first, each stored as a delivery for `parse_webhook`.
+    pub messages: Vec<Vec<u8>>,
+    /// Where the next poll starts.
+    pub cursor: String,
+}
+
 /// A webhook request as it arrived.
 #[derive(Debug, Clone)]
 pub struct WebhookRequest<'a> {
@@ -269,6 +278,12 @@ pub trait Provider: Send + Sync {
     /// What the webhook endpoint answers a verified request with: content type and body.
     fn webhook_ok(&self) -> (&'static str, &'static str) {
         ("text/plain", "ok")
+    }
+
+    /// Channels that are read rather than called (email over IMAP): what arrived after
+    /// `cursor`. `None` for channels whose messages come by webhook.
+    async fn poll(&self, _cursor: Option<&str>) -> Result<Option<Polled>, ProviderError> {
+        Ok(None)
     }
 
     /// Whether resending with the same `reference` is safe (the provider deduplicates on

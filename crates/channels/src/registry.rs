@@ -170,6 +170,8 @@ impl Default for Endpoints {
 #[derive(Debug, Clone)]
 pub struct AccountConfig<'a> {
     pub id: &'a str,
+    /// What the workspace calls the account (an email's sender name).
+    pub name: &'a str,
     pub kind: ChannelKind,
     pub settings: &'a serde_json::Value,
     pub secrets: &'a BTreeMap<String, String>,
@@ -197,6 +199,41 @@ fn number<T: std::str::FromStr>(settings: &serde_json::Value, name: &str) -> Opt
     setting(settings, name).and_then(|v| v.parse().ok())
 }
 
+/// An email account's settings and secrets; ports must be numbers.
+fn email_config(account: &AccountConfig<'_>) -> Result<crate::email::EmailConfig, ConfigError> {
+    let secret = |name: &str| account.secrets.get(name).cloned().unwrap_or_default();
+    let plain = |name: &str| setting(account.settings, name).unwrap_or("").to_owned();
+    let port = |name: &str, label: &str| {
+        setting(account.settings, name)
+            .and_then(|p| p.parse::<u16>().ok())
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "The {label} port must be a number from 1 to 65535."
+                ))
+            })
+    };
+    let tls = !matches!(
+        setting(account.settings, "tls")
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("off" | "no" | "false" | "0")
+    );
+    Ok(crate::email::EmailConfig {
+        address: plain("address"),
+        display_name: account.name.trim().to_owned(),
+        smtp_host: plain("smtp_host"),
+        smtp_port: port("smtp_port", "SMTP")?,
+        smtp_username: plain("smtp_username"),
+        smtp_password: secret("smtp_password"),
+        imap_host: plain("imap_host"),
+        imap_port: port("imap_port", "IMAP")?,
+        imap_username: plain("imap_username"),
+        imap_password: secret("imap_password"),
+        tls,
+    })
+}
+
 /// The Sandbox's tunables from its settings; anything unset keeps its default.
 pub fn sandbox_settings(settings: &serde_json::Value) -> SandboxSettings {
     let d = SandboxSettings::default();
@@ -217,8 +254,7 @@ pub fn capabilities(kind: ChannelKind) -> Capabilities {
         ChannelKind::Whatsapp => crate::whatsapp::capabilities(),
         ChannelKind::Telegram => crate::telegram::capabilities(),
         ChannelKind::Sms => crate::twilio::capabilities(),
-        // Email arrives with its adapter; until then the Sandbox's.
-        ChannelKind::Email => crate::sandbox::capabilities(),
+        ChannelKind::Email => crate::email::capabilities(),
     }
 }
 
@@ -263,9 +299,6 @@ pub fn connect(
             account.webhook_url,
             http.clone(),
         ))),
-        other => Err(ConfigError(format!(
-            "{} channels are not available in this build yet.",
-            other.label()
-        ))),
+        ChannelKind::Email => Ok(Arc::new(crate::email::Email::new(email_config(account)?))),
     }
 }

@@ -19,9 +19,25 @@ pub enum Decision {
     Refused { retry_after_ms: i64 },
 }
 
-/// Counts one hit on `key` and says whether it is within the limit, and if not, how long
-/// until the window that refused it ends.
-pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Decision> {
+/// One hit counted: how many the window has seen, and when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub hits: i64,
+    pub max: i64,
+    pub reset_in_ms: i64,
+}
+
+impl Count {
+    pub fn allowed(&self) -> bool {
+        self.hits <= self.max
+    }
+    pub fn remaining(&self) -> i64 {
+        (self.max - self.hits).max(0)
+    }
+}
+
+/// Counts one hit on `key` and says where the window stands.
+pub async fn count(db: &Db, key: &str, limit: Limit) -> Result<Count> {
     let now = now_ms();
     let window_floor = now - limit.window_ms;
     let row = sqlx::query(
@@ -38,11 +54,22 @@ pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Decision> {
     .await?;
     let hits: i64 = row.try_get(0)?;
     let window_start: i64 = row.try_get(1)?;
-    Ok(if hits <= limit.max {
+    Ok(Count {
+        hits,
+        max: limit.max,
+        reset_in_ms: (window_start + limit.window_ms - now).max(1),
+    })
+}
+
+/// Counts one hit on `key` and says whether it is within the limit, and if not, how long
+/// until the window that refused it ends.
+pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Decision> {
+    let c = count(db, key, limit).await?;
+    Ok(if c.allowed() {
         Decision::Allowed
     } else {
         Decision::Refused {
-            retry_after_ms: (window_start + limit.window_ms - now).max(1),
+            retry_after_ms: c.reset_in_ms,
         }
     })
 }

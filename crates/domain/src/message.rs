@@ -414,6 +414,19 @@ pub struct ConversationSummary {
     pub is_test: bool,
 }
 
+/// A stored webhook delivery that could not be read or applied, for the channel's admins:
+/// what came in and what went wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: String,
+    /// `failed` (unreadable, kept) or `pending` (waiting for a message it refers to).
+    pub state: String,
+    pub error: Option<String>,
+    pub received_at_ms: i64,
+    /// The start of the raw body.
+    pub body: String,
+}
+
 /// A channel account as its settings page shows it. Secrets never leave the server:
 /// only which ones are set, masked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

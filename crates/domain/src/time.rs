@@ -28,6 +28,57 @@ pub fn iso_utc(ms: i64) -> String {
     )
 }
 
+/// Reads an RFC 3339 time in UTC (`2026-05-23T14:22:17Z`, fractions of a second allowed,
+/// `+00:00` for `Z`) as milliseconds since the Unix epoch.
+pub fn parse_rfc3339_utc(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    let body = raw
+        .strip_suffix('Z')
+        .or_else(|| raw.strip_suffix("+00:00"))
+        .or_else(|| raw.strip_suffix('z'))?;
+    let (date, time) = body.split_once(['T', 't'])?;
+    let mut d = date.split('-');
+    let (y, m, day): (i64, u32, u32) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut t = hms.split(':');
+    let (h, mi, s): (i64, i64, i64) = (
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+    );
+    if t.next().is_some()
+        || h > 23
+        || mi > 59
+        || s > 60
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let millis: i64 = format!("{frac:0<3}").get(..3)?.parse().ok()?;
+    let days = days_from_civil(y, m, day);
+    if civil_from_days(days) != (y, m, day) {
+        return None;
+    }
+    Some(((days * 86_400 + h * 3600 + mi * 60 + s) * 1000) + millis)
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -56,5 +107,32 @@ mod tests {
         assert_eq!(iso_utc(1_779_546_137_000), "2026-05-23T14:22:17Z");
         assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(iso_utc(-1_000), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn rfc3339_times_read_back() {
+        assert_eq!(
+            parse_rfc3339_utc("2026-05-23T14:22:17Z"),
+            Some(1_779_546_137_000)
+        );
+        assert_eq!(
+            parse_rfc3339_utc("2026-05-23T14:22:17.5+00:00"),
+            Some(1_779_546_137_500)
+        );
+        assert_eq!(
+            parse_rfc3339_utc("2000-02-29T00:00:00Z"),
+            Some(951_782_400_000)
+        );
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2026-05-23 14:22:17",
+            "yesterday",
+            "2026-05-23T14:22:17+02:00",
+            "",
+        ] {
+            assert_eq!(parse_rfc3339_utc(bad), None, "{bad}");
+        }
+        let now = 1_779_546_137_123;
+        assert_eq!(parse_rfc3339_utc(&iso_utc(now)), Some(now - 123));
     }
 }

@@ -110,6 +110,7 @@ impl Messaging {
         let webhook_url = self.webhook_url(&row.id);
         let config = AccountConfig {
             id: &row.id,
+            name: &row.name,
             kind: row.kind,
             settings: &row.settings,
             secrets: &row.secrets,

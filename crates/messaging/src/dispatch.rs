@@ -26,7 +26,7 @@ use crate::accounts::{self, Loaded};
 use crate::messages::record_status;
 use crate::sandbox;
 use futures::StreamExt;
-use msgbuddy_channels::{Accepted, ErrorClass, Outbound, ProviderError, Recipient};
+use msgbuddy_channels::{Accepted, EmailThread, ErrorClass, Outbound, ProviderError, Recipient};
 use msgbuddy_core::db::now_ms;
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::{Backend, Result};
@@ -80,6 +80,8 @@ struct Claimed {
     reply_to: Option<String>,
     attempts: i64,
     to: Recipient,
+    /// Email: the thread this message answers.
+    thread: Option<EmailThread>,
 }
 
 enum Outcome {
@@ -129,7 +131,15 @@ pub async fn dispatch_due(m: &Messaging, worker: &str, settings: &Settings) -> R
             }
             channels.insert(key.clone(), loaded.ok());
         }
-        jobs.push((message, channels.get(&key).cloned().flatten()));
+        let channel = channels.get(&key).cloned().flatten();
+        let mut message = message;
+        if channel
+            .as_ref()
+            .is_some_and(|c| c.kind == ChannelKind::Email)
+        {
+            message.thread = email_thread(m, &message.conversation_id, &message.id).await?;
+        }
+        jobs.push((message, channel));
     }
     let mut results = futures::stream::iter(jobs)
         .map(|(message, channel)| send_one(m, settings, message, channel))
@@ -191,6 +201,7 @@ async fn claim(m: &Messaging, owner: &str, settings: &Settings) -> Result<Vec<Cl
                 address: address.unwrap_or_default(),
                 name: row.try_get(12)?,
             },
+            thread: None,
         });
     }
     Ok(out)
@@ -254,7 +265,7 @@ async fn send_one(
             content: &message.content,
             reference: &message.id,
             reply_to: message.reply_to.as_deref(),
-            thread: None,
+            thread: message.thread.as_ref(),
         })
         .await;
     let outcome = match result {
@@ -277,6 +288,38 @@ async fn send_one(
         channel,
         outcome,
     }
+}
+
+/// The subject and earlier `Message-ID`s of an email conversation, for the answer's
+/// `Subject`, `In-Reply-To` and `References`.
+async fn email_thread(
+    m: &Messaging,
+    conversation_id: &str,
+    message_id: &str,
+) -> Result<Option<EmailThread>> {
+    let rows = sqlx::query(
+        "SELECT provider_message_id, content FROM messages WHERE conversation_id = $1 AND id <> $2 \
+         AND provider_message_id IS NOT NULL ORDER BY created_at DESC LIMIT 20",
+    )
+    .bind(conversation_id)
+    .bind(message_id)
+    .fetch_all(m.db().reader())
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut thread = EmailThread::default();
+    for row in rows.iter().rev() {
+        thread.references.push(row.try_get(0)?);
+        let content: String = row.try_get(1)?;
+        if let Ok(Content::Email { subject, .. }) = serde_json::from_str(&content)
+            && !subject.trim().is_empty()
+        {
+            // The latest subject wins.
+            thread.subject = subject;
+        }
+    }
+    Ok(Some(thread))
 }
 
 /// Exponential backoff with jitter: 2 s, 4 s, 8 s ... up to ten minutes, ±25 %.

@@ -19,9 +19,8 @@ use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Backend, Error, Result};
-use msgbuddy_domain::message::{ChannelKind, DeliveryStatus};
+use msgbuddy_domain::message::{ChannelKind, DeliveryStatus, DeliveryView};
 use msgbuddy_domain::{AppError, DomainEvent, Permission};
-use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -284,9 +283,13 @@ async fn apply_message(
         msg.from.name.as_deref(),
     )
     .await?;
-    let conversation_id =
-        conversations::find_or_open(conn, &d.workspace_id, d.is_test, &channel.id, &contact_id)
-            .await?;
+    let conversation_id = match threaded(conn, &channel.id, &msg.thread_ids).await? {
+        Some(id) => id,
+        None => {
+            conversations::find_or_open(conn, &d.workspace_id, d.is_test, &channel.id, &contact_id)
+                .await?
+        }
+    };
     let id = new_id("msg");
     let preview = msg.content.preview();
     let content =
@@ -337,6 +340,37 @@ async fn apply_message(
         )
         .await?;
     Ok(Applied::Done)
+}
+
+/// The open conversation an email answers: the one holding a message it names in
+/// `In-Reply-To` or `References`.
+async fn threaded(
+    conn: &mut AnyConnection,
+    channel_id: &str,
+    thread_ids: &[String],
+) -> Result<Option<String>> {
+    let ids: Vec<&String> = thread_ids.iter().take(20).collect();
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let placeholders = (0..ids.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.channel_account_id = $1 AND m.provider_message_id IN ({placeholders}) AND c.status <> 'resolved' \
+         ORDER BY m.created_at DESC LIMIT 1"
+    )))
+    .bind(channel_id);
+    for id in ids {
+        query = query.bind(id);
+    }
+    Ok(query
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?)
 }
 
 async fn apply_status(
@@ -435,29 +469,21 @@ async fn apply_status(
     Ok(Applied::Done)
 }
 
-/// A stored webhook delivery, for admins: what came in, and what went wrong with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryView {
-    pub id: String,
-    pub channel_id: String,
-    pub state: String,
-    pub error: Option<String>,
-    pub received_at_ms: i64,
-    pub body: String,
-}
-
-/// Deliveries that could not be read or applied, newest first.
+/// A channel's deliveries that could not be read or applied, newest first.
 pub async fn failed_deliveries(
     m: &Messaging,
     member: &Member,
+    channel_id: &str,
     limit: i64,
 ) -> Result<Vec<DeliveryView>> {
     member.require(Permission::ChannelsManage)?;
     let rows = sqlx::query(
-        "SELECT id, channel_account_id, state, error, received_at, body FROM webhook_events \
-         WHERE workspace_id = $1 AND (state = 'failed' OR error IS NOT NULL) ORDER BY received_at DESC LIMIT $2",
+        "SELECT id, state, error, received_at, body FROM webhook_events \
+         WHERE workspace_id = $1 AND channel_account_id = $2 AND (state = 'failed' OR error IS NOT NULL) \
+         ORDER BY received_at DESC LIMIT $3",
     )
     .bind(&member.workspace_id)
+    .bind(channel_id)
     .bind(limit.clamp(1, 200))
     .fetch_all(m.db().reader())
     .await?;
@@ -465,11 +491,10 @@ pub async fn failed_deliveries(
         .map(|r| {
             Ok(DeliveryView {
                 id: r.try_get(0)?,
-                channel_id: r.try_get(1)?,
-                state: r.try_get(2)?,
-                error: r.try_get(3)?,
-                received_at_ms: r.try_get(4)?,
-                body: r.try_get::<String, _>(5)?.chars().take(4000).collect(),
+                state: r.try_get(1)?,
+                error: r.try_get(2)?,
+                received_at_ms: r.try_get(3)?,
+                body: r.try_get::<String, _>(4)?.chars().take(2000).collect(),
             })
         })
         .collect()

@@ -11,12 +11,17 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod api;
+pub mod api_keys;
 pub mod contacts;
 pub mod conversations;
 pub mod demo;
 pub mod dispatch;
+pub mod idempotency;
 pub mod inbound;
+pub mod mailbox;
 pub mod messages;
+pub mod prices;
 pub mod rules;
 pub mod sandbox;
 pub mod throttle;

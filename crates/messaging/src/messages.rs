@@ -246,13 +246,21 @@ pub async fn send(
             max_segments: max_segments(&settings),
         },
     )?;
+    // What the message will cost, as the workspace prices it: per segment for SMS.
+    let units = match (&content, kind) {
+        (Content::Text { body }, ChannelKind::Sms) => {
+            i64::try_from(msgbuddy_channels::sms::segments(body).count).unwrap_or(1)
+        }
+        _ => 1,
+    };
+    let cost = crate::prices::format(crate::prices::of(&mut tx, workspace_id, kind).await? * units);
     let id = new_id("msg");
     let preview = content.preview();
     let content_json =
         serde_json::to_string(&content).map_err(|e| Error::internal(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, source, sent_by, reply_to, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'outbound', $7, $8, $9, 'pending', $10, $11, $12, $13, $13, $13)",
+        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, source, sent_by, reply_to, next_attempt_at, created_at, updated_at, cost_estimate) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'outbound', $7, $8, $9, 'pending', $10, $11, $12, $13, $13, $13, $14)",
     )
     .bind(&id)
     .bind(workspace_id)
@@ -267,6 +275,7 @@ pub async fn send(
     .bind(sender.user_id)
     .bind(reply_to)
     .bind(now)
+    .bind(&cost)
     .execute(&mut *tx)
     .await?;
     sqlx::query(

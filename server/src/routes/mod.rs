@@ -1,6 +1,7 @@
 //! The HTTP surface: pages and server functions (Leptos), `/healthz`, `/events`, static
 //! files, and the layers every request passes through.
 
+mod api_v1;
 mod events;
 mod health;
 mod webhooks;
@@ -44,6 +45,7 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/events", get(events::stream))
+        .merge(api_v1::router())
         .route(
             "/webhooks/{channel_id}",
             get(webhooks::webhook).post(webhooks::webhook),

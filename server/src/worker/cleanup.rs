@@ -1,4 +1,5 @@
-//! The clean-up job: deletes invitations that expired unaccepted and sessions past expiry.
+//! The clean-up job: deletes invitations that expired unaccepted, sessions past expiry,
+//! and Idempotency-Keys past the time they are kept.
 
 use super::JobContext;
 use apalis::prelude::{BoxDynError, Data};
@@ -16,6 +17,7 @@ pub struct Cleanup {}
 pub struct CleanupReport {
     pub invitations: u64,
     pub sessions: u64,
+    pub idempotency_keys: u64,
 }
 
 /// The work itself, callable directly (the command line, tests) or from the worker.
@@ -24,12 +26,19 @@ pub async fn run_cleanup(ctx: &JobContext) -> msgbuddy_core::Result<CleanupRepor
     let sessions = SqlSessionStore::new(ctx.db.clone())
         .delete_expired()
         .await?;
-    if invitations + sessions > 0 {
-        tracing::info!(invitations, sessions, "cleaned up expired rows");
+    let idempotency_keys = msgbuddy_messaging::idempotency::delete_expired(&ctx.db).await?;
+    if invitations + sessions + idempotency_keys > 0 {
+        tracing::info!(
+            invitations,
+            sessions,
+            idempotency_keys,
+            "cleaned up expired rows"
+        );
     }
     Ok(CleanupReport {
         invitations,
         sessions,
+        idempotency_keys,
     })
 }
 

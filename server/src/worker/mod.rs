@@ -18,7 +18,7 @@ pub use cleanup::{Cleanup, CleanupReport, run_cleanup};
 pub use queue::{JobQueue, schedule_cleanup};
 
 use msgbuddy_core::Db;
-use msgbuddy_messaging::{Messaging, dispatch, inbound};
+use msgbuddy_messaging::{Messaging, dispatch, inbound, mailbox};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -27,11 +27,13 @@ use tokio::task::JoinHandle;
 pub fn start_pipeline(
     m: Messaging,
     settings: dispatch::Settings,
+    email_poll: std::time::Duration,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let worker = format!("{}-{}", std::process::id(), msgbuddy_core::db::now_ms());
     vec![
         tokio::spawn(dispatch::run(m.clone(), worker, settings, shutdown.clone())),
+        tokio::spawn(mailbox::run(m.clone(), email_poll, shutdown.clone())),
         tokio::spawn(inbound::run(m, shutdown)),
     ]
 }

@@ -4,11 +4,13 @@
 mod admin;
 mod auth;
 mod csrf;
+mod email;
 mod events;
 mod health;
 mod helpers;
 mod jobs;
 mod messaging;
+mod partner_api;
 mod permissions;
 mod providers;
 mod security;

@@ -287,6 +287,20 @@ async fn a_customer_message_is_stored_once_and_a_bad_signature_stores_nothing() 
             .try_get(0)
             .expect("error");
         assert!(failed.contains("not a Sandbox webhook"), "{failed}");
+        let page = owner
+            .call(
+                "channels/get",
+                &[("workspace_id", &ws), ("channel_id", &channel)],
+            )
+            .await
+            .expect("channel page");
+        assert_eq!(page["failed"][0]["state"], "failed");
+        assert_eq!(page["failed"][0]["body"], junk);
+        assert!(
+            page["failed"][0]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("not a Sandbox webhook"))
+        );
     }
 }
 
