@@ -324,6 +324,35 @@ pub async fn load(m: &Messaging, id: &str) -> Result<Loaded> {
     })
 }
 
+/// How long a loaded adapter serves webhooks before it is read again: changes made on
+/// another server instance reach this one within it (this instance's own changes at once).
+const LOADED_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// [`load`], remembered for [`LOADED_TTL`]: a busy webhook endpoint does not read and
+/// decrypt the account for every request.
+pub async fn load_cached(m: &Messaging, id: &str) -> Result<Loaded> {
+    let now = std::time::Instant::now();
+    if let Ok(cache) = m.loaded.lock()
+        && let Some((at, loaded)) = cache.get(id)
+        && now.duration_since(*at) < LOADED_TTL
+    {
+        return Ok(loaded.clone());
+    }
+    let loaded = load(m, id).await?;
+    if let Ok(mut cache) = m.loaded.lock() {
+        cache.retain(|_, (at, _)| now.duration_since(*at) < LOADED_TTL);
+        cache.insert(id.to_owned(), (now, loaded.clone()));
+    }
+    Ok(loaded)
+}
+
+/// Drops a changed account from the cache of [`load_cached`].
+fn forget(m: &Messaging, id: &str) {
+    if let Ok(mut cache) = m.loaded.lock() {
+        cache.remove(id);
+    }
+}
+
 /// The `X-Sandbox-Signature` the Sandbox puts on a webhook body for `channel_id`: what an
 /// outside Sandbox client (tests, the benchmark) signs its deliveries with.
 pub async fn sandbox_signature(m: &Messaging, channel_id: &str, body: &[u8]) -> Result<String> {
@@ -352,6 +381,7 @@ async fn record_change(
     action: &str,
     before: Option<serde_json::Value>,
 ) -> Result<()> {
+    forget(m, &row.id);
     let mut tx = m.db().writer().begin().await?;
     audit::record(
         &mut tx,
@@ -567,6 +597,7 @@ pub async fn subscribe(
 /// Disconnects an account: it stops sending and receiving; its conversations and messages
 /// stay. The Sandbox cannot be disconnected.
 pub async fn disconnect(m: &Messaging, member: &Member, actor: &Actor, id: &str) -> Result<()> {
+    forget(m, id);
     member.require(Permission::ChannelsManage)?;
     let mut row = fetch(m, &member.workspace_id, id).await?;
     if row.kind == ChannelKind::Sandbox {

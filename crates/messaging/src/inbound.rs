@@ -48,7 +48,7 @@ pub async fn receive(
     channel_id: &str,
     request: &WebhookRequest<'_>,
 ) -> Result<Answer> {
-    let channel = match accounts::load(m, channel_id).await {
+    let channel = match accounts::load_cached(m, channel_id).await {
         Ok(c) => c,
         Err(Error::App(e)) if e.code == msgbuddy_domain::ErrorCode::NotFound => {
             return Ok(Answer::text(404, "no such channel"));
@@ -79,23 +79,22 @@ pub async fn receive(
         .chars()
         .take(100)
         .collect::<String>();
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO webhook_events (id, workspace_id, channel_account_id, is_test, body_hash, content_type, query, body, state, received_at, process_after) \
-         VALUES ($1, $2, $3, 0, $4, $5, $6, $7, 'pending', $8, $8) ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
-    )
-    .bind(new_id("wh"))
-    .bind(&channel.workspace_id)
-    .bind(&channel.id)
-    .bind(msgbuddy_channels::signature::hex(&msgbuddy_channels::signature::sha256(
-        [request.query.as_bytes(), b"\n", request.body].concat().as_slice(),
-    )))
-    .bind(content_type_in)
-    .bind(request.query.chars().take(2000).collect::<String>())
-    .bind(body.as_ref())
-    .bind(now)
-    .execute(m.db().writer())
-    .await?;
+    m.ingest
+        .store(crate::ingest::NewDelivery {
+            workspace_id: channel.workspace_id.clone(),
+            channel_id: channel.id.clone(),
+            is_test: false,
+            body_hash: msgbuddy_channels::signature::hex(&msgbuddy_channels::signature::sha256(
+                [request.query.as_bytes(), b"\n", request.body]
+                    .concat()
+                    .as_slice(),
+            )),
+            content_type: content_type_in,
+            query: request.query.chars().take(2000).collect(),
+            body: body.into_owned(),
+            received_at: now_ms(),
+        })
+        .await?;
     m.inbox.notify_one();
     Ok(Answer {
         status: 200,

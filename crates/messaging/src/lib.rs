@@ -19,6 +19,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod idempotency;
 pub mod inbound;
+pub mod ingest;
 pub mod mailbox;
 pub mod messages;
 pub mod prices;
@@ -30,7 +31,9 @@ use msgbuddy_channels::registry::Endpoints;
 use msgbuddy_core::Db;
 use msgbuddy_core::crypto::MasterKeys;
 use msgbuddy_core::events::EventBus;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Everything the pipeline needs, cloned cheaply into server functions, handlers and the
 /// worker.
@@ -48,6 +51,10 @@ pub struct Messaging {
     /// Wakes the webhook processor when a delivery is stored.
     pub inbox: Arc<tokio::sync::Notify>,
     pub throttle: Arc<throttle::Throttle>,
+    /// Stores webhook deliveries with group commit.
+    pub(crate) ingest: Arc<ingest::Ingest>,
+    /// Recently loaded channel adapters, for webhooks (see [`accounts::load_cached`]).
+    pub(crate) loaded: Arc<std::sync::Mutex<HashMap<String, (Instant, accounts::Loaded)>>>,
 }
 
 impl std::fmt::Debug for Messaging {
@@ -67,7 +74,6 @@ impl Messaging {
             .build()
             .unwrap_or_default();
         Self {
-            bus,
             keys,
             endpoints,
             http,
@@ -75,6 +81,9 @@ impl Messaging {
             outbox: Arc::new(tokio::sync::Notify::new()),
             inbox: Arc::new(tokio::sync::Notify::new()),
             throttle: Arc::new(throttle::Throttle::default()),
+            ingest: Arc::new(ingest::Ingest::new(bus.db().clone())),
+            loaded: Arc::default(),
+            bus,
         }
     }
 
