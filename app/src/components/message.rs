@@ -107,8 +107,11 @@ pub fn MessageBubble(
     #[prop(into)] status: Signal<DeliveryStatus>,
     #[prop(into)] error: Signal<Option<String>>,
     /// The Retry form for a failed message, rendered by the page (it needs the CSRF token).
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     retry: Option<ChildrenFn>,
+    /// The Cancel form for a scheduled message that has not gone out.
+    #[prop(optional_no_strip)]
+    cancel: Option<ChildrenFn>,
 ) -> impl IntoView {
     let outbound = message.direction == Direction::Outbound;
     let row = if outbound {
@@ -141,6 +144,17 @@ pub fn MessageBubble(
                     <div class="mt-1 flex items-center justify-end gap-2">
                         <StatusTick status />
                     </div>
+                })}
+                {message.scheduled_at_ms.map(|at| {
+                    let cancel = cancel.clone();
+                    view! {
+                        <Show when=move || status.get() == DeliveryStatus::Pending>
+                            <p class="mt-1 text-right text-xs text-slate-700" data-testid="message-scheduled">
+                                "Scheduled for " <time datetime=iso_utc(at)>{format_utc(at)}</time>
+                            </p>
+                            {cancel.clone().map(|c| c())}
+                        </Show>
+                    }
                 })}
                 <Show when=failed>
                     <p class="mt-1 text-xs text-red-700" data-testid="message-error">{move || error.get().unwrap_or_default()}</p>

@@ -9,7 +9,7 @@ use crate::components::layout::WorkspaceCtx;
 use crate::components::live::{LiveEvent, on_live_event};
 use crate::components::message::MessageBubble;
 use crate::components::states::{ErrorBanner, Loading};
-use crate::serverfns::conversations::{RetryMessage, SendText, get_thread};
+use crate::serverfns::conversations::{CancelScheduled, RetryMessage, SendText, get_thread};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -33,10 +33,12 @@ pub fn ThreadPage() -> impl IntoView {
     );
     let send = ServerAction::<SendText>::new();
     let retry = ServerAction::<RetryMessage>::new();
+    let cancel = ServerAction::<CancelScheduled>::new();
     let error = move || {
         send.value()
             .get()
             .or_else(|| retry.value().get())
+            .or_else(|| cancel.value().get())
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
@@ -117,7 +119,17 @@ fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl Int
                 data-testid="composer-text"
                 class="w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
             ></textarea>
-            <div class="flex justify-end">
+            <div class="flex flex-wrap items-end justify-end gap-3">
+                <div class="flex flex-col">
+                    <label for="composer-send-at" class="text-xs font-medium text-slate-700">"Send later (UTC, optional)"</label>
+                    <input
+                        id="composer-send-at"
+                        name="send_at"
+                        type="datetime-local"
+                        data-testid="composer-send-at"
+                        class="rounded-md border border-slate-300 px-2 py-1 text-sm"
+                    />
+                </div>
                 <button type="submit" data-testid="composer-send" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
                     "Send"
                 </button>
@@ -172,10 +184,19 @@ fn LiveThread(
                         }.into_any());
                         form
                     });
-                    match retry {
-                        Some(retry) => view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry /> }.into_any(),
-                        None => view! { <MessageBubble message=live.message.clone() status=live.status error=live.error /> }.into_any(),
-                    }
+                    let cancel = (can_reply && live.message.scheduled_at_ms.is_some()).then(|| {
+                        let (ws, id) = (ws.clone(), live.message.id.clone());
+                        let form: ChildrenFn = std::sync::Arc::new(move || view! {
+                            <form method="post" action=CancelScheduled::url() class="mt-1 text-right">
+                                <CsrfField />
+                                <input type="hidden" name="workspace_id" value=ws.clone() />
+                                <input type="hidden" name="message_id" value=id.clone() />
+                                <button type="submit" data-testid="message-cancel" class="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-800">"Cancel"</button>
+                            </form>
+                        }.into_any());
+                        form
+                    });
+                    view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry cancel /> }
                 }
             </For>
         </ol>

@@ -104,13 +104,33 @@ pub async fn get_thread(
     })
 }
 
-/// Sends a text in a conversation from the thread's composer.
+/// Reads the composer's "send later" (`2026-12-01T09:00` from a `datetime-local` input,
+/// seconds and an RFC 3339 zone allowed) as UTC milliseconds; empty is "now".
+pub fn parse_send_at(raw: Option<&str>) -> Result<Option<i64>, AppError> {
+    let raw = raw.map(str::trim).unwrap_or_default();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let full = match raw.len() {
+        16 => format!("{raw}:00Z"),
+        19 => format!("{raw}Z"),
+        _ => raw.to_owned(),
+    };
+    msgbuddy_domain::time::parse_rfc3339_utc(&full)
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid_field("send_at", "Give the date and time, like 2026-12-01T09:00.")
+        })
+}
+
+/// Sends a text in a conversation from the thread's composer, now or at `send_at` (UTC).
 #[server(endpoint = "conversations/send")]
 pub async fn send_text(
     csrf_token: String,
     workspace_id: String,
     conversation_id: String,
     text: String,
+    #[server(default)] send_at: Option<String>,
 ) -> Result<(), AppError> {
     crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{member, messaging, redirect};
@@ -120,7 +140,8 @@ pub async fn send_text(
     let (user, member) = member(&workspace_id, Permission::ConversationsReply).await?;
     let m = messaging()?;
     let conversation = conversations::get(&m, &member, &conversation_id).await?;
-    messages::send(
+    let at = parse_send_at(send_at.as_deref())?;
+    messages::send_at(
         &m,
         messages::Sender {
             member: &member,
@@ -131,6 +152,7 @@ pub async fn send_text(
         messages::To::Conversation(&conversation_id),
         Content::Text { body: text },
         None,
+        at,
     )
     .await?;
     conversations::mark_read(&m, &member, &conversation_id).await?;
@@ -178,6 +200,26 @@ pub async fn start_conversation(
     redirect(&format!(
         "/w/{}/conversations/{}",
         member.workspace_id, sent.conversation_id
+    ));
+    Ok(())
+}
+
+/// "Cancel" on a scheduled message that has not gone out yet.
+#[server(endpoint = "conversations/cancel")]
+pub async fn cancel_scheduled(
+    csrf_token: String,
+    workspace_id: String,
+    message_id: String,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    use crate::server::{member, messaging, redirect};
+    use msgbuddy_domain::Permission;
+    let (_, member) = member(&workspace_id, Permission::ConversationsReply).await?;
+    let message =
+        msgbuddy_messaging::messages::cancel_scheduled(&messaging()?, &member, &message_id).await?;
+    redirect(&format!(
+        "/w/{}/conversations/{}",
+        member.workspace_id, message.conversation_id
     ));
     Ok(())
 }

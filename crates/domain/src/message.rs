@@ -376,6 +376,9 @@ pub struct MessageView {
     pub created_at_ms: i64,
     #[serde(default)]
     pub is_test: bool,
+    /// When a scheduled message goes out; it can be canceled until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at_ms: Option<i64>,
 }
 
 /// One change in a message's status history.

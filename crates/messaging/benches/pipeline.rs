@@ -239,6 +239,7 @@ fn send_request(i: usize) -> SendRequest {
         media: None,
         content: None,
         subject: None,
+        send_at: None,
     }
 }
 

@@ -101,6 +101,10 @@ pub struct SendRequest {
     pub content: Option<Content>,
     /// An email's subject.
     pub subject: Option<String>,
+    /// Send later, at this time (RFC 3339, UTC; at most 90 days ahead). Until then the
+    /// message is `queued` and can be canceled in the thread.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-01T09:00:00Z"))]
+    pub send_at: Option<String>,
 }
 
 impl SendRequest {
@@ -193,6 +197,9 @@ pub struct ApiMessage {
     pub created_at: String,
     /// Whether this is test-mode data (made with an `ak_test_` key).
     pub test: bool,
+    /// When a scheduled message goes out (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<String>,
 }
 
 /// What `POST /api/v1/messages` answers (202).
@@ -291,7 +298,7 @@ async fn resolve_channel(
 }
 
 const SELECT: &str = "SELECT m.id, m.status, ch.kind, m.channel_account_id, m.conversation_id, m.contact_id, m.direction, \
-     m.content, m.cost_estimate, m.error_code, m.error_message, m.created_at, m.is_test \
+     m.content, m.cost_estimate, m.error_code, m.error_message, m.created_at, m.is_test, m.scheduled_at \
      FROM messages m JOIN channel_accounts ch ON ch.id = m.channel_account_id";
 
 fn api_message(r: &AnyRow) -> Result<ApiMessage> {
@@ -320,14 +327,27 @@ fn api_message(r: &AnyRow) -> Result<ApiMessage> {
         }),
         created_at: iso_utc(r.try_get(11)?),
         test: crate::flag(r, 12)?,
+        send_at: r.try_get::<Option<i64>, _>(13)?.map(iso_utc),
     })
 }
 
 /// Stores a message to send; the dispatcher sends it.
 pub async fn send(m: &Messaging, caller: &Caller, req: &SendRequest) -> Result<Queued> {
     let content = req.content()?;
+    let send_at = req
+        .send_at
+        .as_deref()
+        .map(|raw| {
+            parse_rfc3339_utc(raw).ok_or_else(|| {
+                AppError::invalid_field(
+                    "send_at",
+                    "Use an RFC 3339 time in UTC, like 2026-12-01T09:00:00Z.",
+                )
+            })
+        })
+        .transpose()?;
     let (channel_id, kind) = resolve_channel(m, caller, req).await?;
-    let message = messages::send(
+    let message = messages::send_at(
         m,
         Sender {
             member: &caller.member,
@@ -342,6 +362,7 @@ pub async fn send(m: &Messaging, caller: &Caller, req: &SendRequest) -> Result<Q
         },
         content,
         None,
+        send_at,
     )
     .await?;
     let stored = get(m, caller, &message.id).await?;

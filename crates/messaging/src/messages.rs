@@ -43,7 +43,7 @@ pub struct Sender<'a> {
 }
 
 const VIEW: &str = "SELECT m.id, m.conversation_id, m.channel_account_id, m.direction, m.content, m.status, \
-     m.error_code, m.error_message, u.name, m.created_at, m.is_test \
+     m.error_code, m.error_message, u.name, m.created_at, m.is_test, m.scheduled_at \
      FROM messages m LEFT JOIN users u ON u.id = m.sent_by";
 
 pub(crate) fn view(row: &AnyRow) -> Result<MessageView> {
@@ -66,6 +66,7 @@ pub(crate) fn view(row: &AnyRow) -> Result<MessageView> {
         sent_by: row.try_get(8)?,
         created_at_ms: row.try_get(9)?,
         is_test: crate::flag(row, 10)?,
+        scheduled_at_ms: row.try_get(11)?,
     })
 }
 
@@ -141,8 +142,37 @@ pub async fn send(
     content: Content,
     reply_to: Option<&str>,
 ) -> Result<MessageView> {
+    send_at(m, sender, to, content, reply_to, None).await
+}
+
+/// How far ahead a message can be scheduled.
+pub const MAX_SCHEDULE_AHEAD_MS: i64 = 90 * 86_400_000;
+
+/// [`send`], at `at_ms` (milliseconds since the epoch) when given: the message is stored
+/// and checked now, and the dispatcher holds it back until then.
+pub async fn send_at(
+    m: &Messaging,
+    sender: Sender<'_>,
+    to: To<'_>,
+    content: Content,
+    reply_to: Option<&str>,
+    at_ms: Option<i64>,
+) -> Result<MessageView> {
     let member = sender.member;
     member.require(Permission::ConversationsReply)?;
+    if let Some(at) = at_ms {
+        let now = now_ms();
+        if at <= now {
+            return Err(AppError::invalid_field("send_at", "Pick a time in the future.").into());
+        }
+        if at > now + MAX_SCHEDULE_AHEAD_MS {
+            return Err(AppError::invalid_field(
+                "send_at",
+                "A message can be scheduled at most 90 days ahead.",
+            )
+            .into());
+        }
+    }
     let workspace_id = member.workspace_id.as_str();
     let mut tx = m.db().writer().begin().await?;
     let channel_id = match to {
@@ -259,8 +289,8 @@ pub async fn send(
     let content_json =
         serde_json::to_string(&content).map_err(|e| Error::internal(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, source, sent_by, reply_to, next_attempt_at, created_at, updated_at, cost_estimate) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'outbound', $7, $8, $9, 'pending', $10, $11, $12, $13, $13, $13, $14)",
+        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, source, sent_by, reply_to, next_attempt_at, created_at, updated_at, cost_estimate, scheduled_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'outbound', $7, $8, $9, 'pending', $10, $11, $12, $13, $14, $14, $15, $16)",
     )
     .bind(&id)
     .bind(workspace_id)
@@ -274,8 +304,10 @@ pub async fn send(
     .bind(sender.source)
     .bind(sender.user_id)
     .bind(reply_to)
+    .bind(at_ms.unwrap_or(now))
     .bind(now)
     .bind(&cost)
+    .bind(at_ms)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -304,6 +336,60 @@ pub async fn send(
     tx.commit().await?;
     m.bus.committed(pending);
     m.outbox.notify_one();
+    Ok(message)
+}
+
+/// Cancels a scheduled message that has not gone out: it ends `failed` with the reason
+/// `canceled`. A message the dispatcher has already taken cannot be canceled.
+pub async fn cancel_scheduled(m: &Messaging, member: &Member, id: &str) -> Result<MessageView> {
+    member.require(Permission::ConversationsReply)?;
+    let mut tx = m.db().writer().begin().await?;
+    let row = sqlx::query(
+        "SELECT conversation_id, is_test FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound'",
+    )
+    .bind(id)
+    .bind(&member.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::App(AppError::not_found()))?;
+    let conversation_id: String = row.try_get(0)?;
+    let is_test = crate::flag(&row, 1)?;
+    let now = now_ms();
+    let text = "Canceled before it was sent.";
+    // Conditional on the dispatcher not having claimed it: the two can never both win.
+    let canceled = sqlx::query(
+        "UPDATE messages SET status = 'failed', send_state = 'done', error_code = 'canceled', error_message = $1, updated_at = $2 \
+         WHERE id = $3 AND status = 'pending' AND send_state = 'idle' AND scheduled_at IS NOT NULL AND next_attempt_at > $2",
+    )
+    .bind(text)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if canceled.rows_affected() == 0 {
+        return Err(AppError::conflict(
+            "Only a scheduled message that has not been sent yet can be canceled.",
+        )
+        .into());
+    }
+    let mut pending = Pending::default();
+    record_status(
+        &mut tx,
+        &m.bus,
+        &mut pending,
+        &member.workspace_id,
+        id,
+        &conversation_id,
+        is_test,
+        DeliveryStatus::Failed,
+        now,
+        Some(("canceled", text)),
+        "member",
+    )
+    .await?;
+    let message = view_in(&mut tx, id).await?;
+    tx.commit().await?;
+    m.bus.committed(pending);
     Ok(message)
 }
 

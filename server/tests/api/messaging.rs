@@ -569,3 +569,113 @@ async fn rules_refuse_with_the_rule_named_and_store_nothing() {
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 0);
 }
+
+#[tokio::test]
+async fn a_scheduled_message_waits_for_its_time_and_can_be_canceled_until_then() {
+    use msgbuddy_core::db::now_ms;
+    use msgbuddy_domain::time::iso_utc;
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Later").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        let conversation = start(&mut owner, &ws, &channel, "+15550100077", "Hi").await;
+        settle(&app).await;
+        let schedule = |at: i64| {
+            vec![
+                ("workspace_id".to_owned(), ws.clone()),
+                ("conversation_id".to_owned(), conversation.clone()),
+                ("text".to_owned(), "Your table is ready".to_owned()),
+                ("send_at".to_owned(), iso_utc(at)),
+            ]
+        };
+
+        // A time in the past is refused and stores nothing.
+        let form = schedule(now_ms() - 60_000);
+        let form_ref: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let e = owner
+            .call("conversations/send", &form_ref)
+            .await
+            .expect_err("the past");
+        assert_eq!(e.code, ErrorCode::Validation);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 1);
+
+        // An hour ahead: stored, checked, and held back by the dispatcher.
+        let form = schedule(now_ms() + 3_600_000);
+        let form_ref: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        owner
+            .call("conversations/send", &form_ref)
+            .await
+            .expect("scheduled");
+        settle(&app).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        let later = t["messages"][1].clone();
+        assert_eq!(later["status"], "pending");
+        assert!(later["scheduled_at_ms"].as_i64().is_some(), "{later}");
+        let later_id = later["id"].as_str().expect("id").to_owned();
+        assert_eq!(statuses(&app, &later_id).await, vec!["pending"]);
+
+        // Canceled before its time: it ends failed with the reason, and stays unsent.
+        owner
+            .call(
+                "conversations/cancel",
+                &[("workspace_id", &ws), ("message_id", &later_id)],
+            )
+            .await
+            .expect("canceled");
+        let again = owner
+            .call(
+                "conversations/cancel",
+                &[("workspace_id", &ws), ("message_id", &later_id)],
+            )
+            .await
+            .expect_err("only once");
+        assert_eq!(again.code, ErrorCode::Conflict);
+        settle(&app).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        assert_eq!(t["messages"][1]["status"], "failed");
+        assert_eq!(t["messages"][1]["error_code"], "canceled");
+        assert_eq!(statuses(&app, &later_id).await, vec!["pending", "failed"]);
+        let provider_id: Option<String> =
+            sqlx::query("SELECT provider_message_id FROM messages WHERE id = $1")
+                .bind(&later_id)
+                .fetch_one(app.db.reader())
+                .await
+                .expect("row")
+                .try_get(0)
+                .expect("id");
+        assert_eq!(
+            provider_id, None,
+            "a canceled message never reaches the provider"
+        );
+
+        // Two seconds ahead: nothing before its time, then sent, delivered, read.
+        let form = schedule(now_ms() + 2_000);
+        let form_ref: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        owner
+            .call("conversations/send", &form_ref)
+            .await
+            .expect("scheduled");
+        settle(&app).await;
+        let t = thread(&mut owner, &ws, &conversation).await;
+        let soon_id = t["messages"][2]["id"].as_str().expect("id").to_owned();
+        assert_eq!(t["messages"][2]["status"], "pending");
+        tokio::time::sleep(Duration::from_millis(2_200)).await;
+        settle(&app).await;
+        assert_eq!(
+            statuses(&app, &soon_id).await,
+            vec!["pending", "sent", "delivered", "read"]
+        );
+        let late = owner
+            .call(
+                "conversations/cancel",
+                &[("workspace_id", &ws), ("message_id", &soon_id)],
+            )
+            .await
+            .expect_err("already sent");
+        assert_eq!(late.code, ErrorCode::Conflict);
+    }
+}
