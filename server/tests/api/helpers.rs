@@ -217,8 +217,9 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
-            // A hung request fails the test instead of hanging the suite.
-            .timeout(std::time::Duration::from_secs(30))
+            // A hung request fails the test instead of hanging the suite. Generous: the
+            // whole suite runs its servers in parallel on two cores, on two databases.
+            .timeout(std::time::Duration::from_secs(90))
             .build()
             .expect("client");
         Browser {
