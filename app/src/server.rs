@@ -168,6 +168,14 @@ pub fn set_page_policy() {
     }
 }
 
+/// A refusal a plain form route (the thread's attachment form) sent back in the URL, if
+/// msgbuddy signed it: the page shows only reasons the server wrote.
+pub fn signed_notice(notice: &str, signature: &str) -> Option<String> {
+    let keys = &ctx().ok()?.messaging.keys;
+    keys.verify_mac("notice", notice.as_bytes(), signature)
+        .then(|| notice.to_owned())
+}
+
 /// A secret shown once on the page a form returns to (a new invitation link, a new API
 /// key). It travels in a short-lived cookie scoped to that page, never in a URL (history,
 /// logs, Referer). Reading it changes no stored state (pages may run their reads more than

@@ -62,7 +62,30 @@ test("a text sent from the thread goes sent, delivered, read on the Sandbox chan
   await page.getByTestId("composer-send").click();
   await expect(page.getByTestId("message")).toHaveCount(2);
   await expect(page.getByTestId("message").last()).toContainText("Anything else?");
+
+  // A file from the attachment form: typed by its content, shown in the thread from
+  // msgbuddy's own copy.
+  await page.getByTestId("attachment-caption").fill("The label");
+  await page.getByTestId("attachment-file").setInputFiles({ name: "label.png", mimeType: "image/png", buffer: PNG });
+  await page.getByTestId("attachment-send").click();
+  await expect(page.getByTestId("message")).toHaveCount(3);
+  const media = page.getByTestId("message").last().getByTestId("message-media");
+  await expect(media).toHaveAttribute("data-kind", "image");
+  await expect(media.locator("img")).toHaveJSProperty("naturalWidth", 1);
+  await expect(page.getByTestId("message").last()).toContainText("The label");
+
+  // A file that is no type msgbuddy sends is refused with the reason, and nothing is sent.
+  await page.getByTestId("attachment-file").setInputFiles({ name: "invoice.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00\x03", "latin1") });
+  await page.getByTestId("attachment-send").click();
+  await expect(page.getByTestId("form-error")).toContainText("not a type msgbuddy sends");
+  await expect(page.getByTestId("message")).toHaveCount(3);
 });
+
+/** A 1×1 transparent PNG. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 test("a simulated customer message arrives in the conversation list live", async ({ browser, javaScriptEnabled, axe }) => {
   const context = await browser.newContext();

@@ -62,6 +62,10 @@ impl CsrfSettings {
     }
 }
 
+/// Marks a file form whose token the upload route must check itself, in the body.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenInBody;
+
 /// Why a request was refused.
 enum Refusal {
     Forged(&'static str),
@@ -178,11 +182,20 @@ async fn verify(
             Err(Refusal::Forged("header token mismatch"))
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    // A file form is too large to buffer here: the upload route reads the token from
+    // the form's first field before it reads the file (`routes::attachments`), against
+    // the expected token handed on above.
+    if content_type.starts_with("multipart/form-data") && crate::policy::is_upload(req.uri().path())
+    {
+        req.extensions_mut().insert(TokenInBody);
+        return Ok(req);
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return Err(Refusal::Forged("no token header on a non-form request"));
     }

@@ -15,18 +15,40 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// The header server functions mark their errors with.
 const SERVER_FN_ERROR: &str = "serverfnerror";
 
-/// Refuses bodies over [`MAX_BODY_BYTES`]: at once when `Content-Length` says so, and
-/// while reading when a streamed body grows past it.
+/// Upload bodies: the largest file plus room for the multipart framing and fields.
+pub const MAX_UPLOAD_BODY_BYTES: usize = msgbuddy_media::MAX_BYTES + 64 * 1024;
+
+/// The routes that take a file: the partner API's `POST /api/v1/media` and the thread's
+/// attachment form, `POST /w/{workspace}/conversations/{conversation}/attachment`.
+pub fn is_upload(path: &str) -> bool {
+    if path == "/api/v1/media" {
+        return true;
+    }
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["w", ws, "conversations", conversation, "attachment"] if !ws.is_empty() && !conversation.is_empty()
+    )
+}
+
+/// Refuses bodies over [`MAX_BODY_BYTES`] ([`MAX_UPLOAD_BODY_BYTES`] on upload routes):
+/// at once when `Content-Length` says so, and while reading when a streamed body grows
+/// past it.
 pub async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = if is_upload(req.uri().path()) {
+        MAX_UPLOAD_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return AppError::payload_too_large(MAX_BODY_BYTES).into_response();
+    if declared.is_some_and(|len| len > limit as u64) {
+        return AppError::payload_too_large(limit).into_response();
     }
-    next.run(req.map(|body| Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES))))
+    next.run(req.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
         .await
 }
 
@@ -114,6 +136,22 @@ mod tests {
             .header(SERVER_FN_ERROR, "/api/x")
             .body(Body::from(error.to_body().to_string()))
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn only_the_two_upload_routes_take_large_bodies() {
+        assert!(is_upload("/api/v1/media"));
+        assert!(is_upload("/w/ws_1/conversations/cv_1/attachment"));
+        for path in [
+            "/api/v1/media/x",
+            "/api/v1/messages",
+            "/w/ws_1/conversations/cv_1",
+            "/w//conversations/cv_1/attachment",
+            "/w/ws_1/conversations/cv_1/attachment/x",
+            "/x/w/ws_1/conversations/cv_1/attachment",
+        ] {
+            assert!(!is_upload(path), "{path}");
+        }
     }
 
     #[tokio::test]

@@ -101,6 +101,9 @@ pub fn messaging_service(
             twilio: config.twilio_api_url.clone(),
         },
         &public_url,
+        std::sync::Arc::new(msgbuddy_media::store::LocalStore::new(
+            config.data_dir.join("media"),
+        )),
     )
 }
 

@@ -12,7 +12,7 @@ pub struct LiveEvent {
 }
 
 /// Event names the UI listens for; the server sends others too, for later modules.
-pub const EVENT_NAMES: [&str; 9] = [
+pub const EVENT_NAMES: [&str; 10] = [
     "member.joined",
     "member.removed",
     "member.role_changed",
@@ -21,6 +21,7 @@ pub const EVENT_NAMES: [&str; 9] = [
     "workspace.settings_changed",
     "channel.updated",
     "message.created",
+    "message.updated",
     "message.status_changed",
 ];
 

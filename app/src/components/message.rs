@@ -3,7 +3,7 @@
 //! HTML, and links lead only to fixed, known sites.
 
 use leptos::prelude::*;
-use msgbuddy_domain::message::{Content, DeliveryStatus, Direction, MessageView};
+use msgbuddy_domain::message::{Content, DeliveryStatus, Direction, Media, MediaKind, MessageView};
 use msgbuddy_domain::time::{format_utc, iso_utc};
 
 /// The tick of an outbound message: pending, sent, delivered, read (in colour), failed.
@@ -30,21 +30,63 @@ pub fn StatusTick(#[prop(into)] status: Signal<DeliveryStatus>) -> impl IntoView
     }
 }
 
+/// A file: shown from msgbuddy's own copy (images, video and audio in place, documents as
+/// a download link), or named while the copy is still on its way from the provider.
+fn media_view(media: Media) -> AnyView {
+    let name = media
+        .filename
+        .clone()
+        .unwrap_or_else(|| media.kind.as_str().to_owned());
+    let size = media.size_bytes.map(|b| {
+        if b >= 1024 * 1024 {
+            format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", b.div_ceil(1024))
+        }
+    });
+    let caption = media
+        .caption
+        .clone()
+        .map(|c| view! { <p class="whitespace-pre-wrap break-words">{c}</p> });
+    let Some(src) = media.local_path() else {
+        return view! {
+            <p class="text-sm" data-testid="message-media" data-ready="false">
+                <span class="font-medium">{format!("[{}]", media.kind.as_str())}</span>
+                " " <span class="font-mono">{name}</span>
+                {(media.provider_id.is_some()).then(|| view! { <span class="block text-xs text-slate-600">"Fetching the file from the provider…"</span> })}
+            </p>
+            {caption}
+        }
+        .into_any();
+    };
+    let shown = match media.kind {
+        MediaKind::Image | MediaKind::Sticker => view! {
+            <a href=src.clone() target="_blank" rel="noopener">
+                <img src=src.clone() alt=name.clone() loading="lazy" class="max-h-64 max-w-full rounded" />
+            </a>
+        }
+        .into_any(),
+        MediaKind::Video => view! { <video src=src.clone() controls preload="metadata" class="max-h-64 max-w-full rounded"></video> }.into_any(),
+        MediaKind::Audio => view! { <audio src=src.clone() controls preload="metadata"></audio> }.into_any(),
+        MediaKind::Document => view! { <span aria-hidden="true">"📄 "</span> }.into_any(),
+    };
+    view! {
+        <div class="text-sm" data-testid="message-media" data-ready="true" data-kind=media.kind.as_str()>
+            {shown}
+            <a href=src download=name.clone() class="block underline" data-testid="message-media-link">
+                {name.clone()}
+                {size.map(|s| format!(" ({s})"))}
+            </a>
+        </div>
+        {caption}
+    }
+    .into_any()
+}
+
 fn content_view(content: &Content) -> AnyView {
     match content.clone() {
         Content::Text { body } => view! { <p class="whitespace-pre-wrap break-words">{body}</p> }.into_any(),
-        Content::Media(media) => {
-            let label = format!("[{}]", media.kind.as_str());
-            let name = media.filename.clone();
-            view! {
-                <p class="text-sm">
-                    <span class="font-medium">{label}</span>
-                    {name.map(|n| view! { " " <span class="font-mono">{n}</span> })}
-                </p>
-                {media.caption.map(|c| view! { <p class="whitespace-pre-wrap break-words">{c}</p> })}
-            }
-            .into_any()
-        }
+        Content::Media(media) => media_view(media),
         Content::Location(l) => {
             let href = format!(
                 "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=16/{:.6}/{:.6}",

@@ -43,8 +43,15 @@ pub fn ThreadPage() -> impl IntoView {
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
     let ws_id = ctx.id.clone();
+    // Rendered on the server only (this page is not an island), where the key is.
+    #[cfg(feature = "ssr")]
+    let notice = query
+        .with_untracked(|q| crate::server::signed_notice(&q.get("notice")?, &q.get("notice_sig")?));
+    #[cfg(not(feature = "ssr"))]
+    let notice: Option<String> = None;
     view! {
         <crate::components::head::PageTitle text="Conversation" />
+        {notice.map(|message| view! { <ErrorBanner message /> })}
         <Suspense fallback=Loading>
             {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
                 match data.await {
@@ -65,7 +72,10 @@ pub fn ThreadPage() -> impl IntoView {
                                     can_reply=thread.can_reply
                                 />
                                 {error}
-                                {thread.can_reply.then(|| view! { <Composer workspace_id=ws_id.clone() conversation=c.clone() /> })}
+                                {thread.can_reply.then(|| view! {
+                                    <Composer workspace_id=ws_id.clone() conversation=c.clone() />
+                                    <AttachmentForm workspace_id=ws_id.clone() conversation_id=c.id.clone() />
+                                })}
                             </section>
                         }.into_any()
                     }
@@ -138,6 +148,37 @@ fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl Int
     }
 }
 
+/// Sends a file, with an optional caption: a plain multipart form to the attachment route,
+/// which sends the browser back here.
+#[component]
+fn AttachmentForm(workspace_id: String, conversation_id: String) -> impl IntoView {
+    let action = format!("/w/{workspace_id}/conversations/{conversation_id}/attachment");
+    view! {
+        <form method="post" action=action enctype="multipart/form-data" class="flex flex-col gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="attachment-form">
+            // The route reads the token before the file, so it comes first.
+            <CsrfField />
+            <label for="attachment-caption" class="text-sm font-medium text-slate-700">"Caption (optional)"</label>
+            <input
+                id="attachment-caption"
+                name="caption"
+                type="text"
+                maxlength="1024"
+                data-testid="attachment-caption"
+                class="w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+            />
+            <div class="flex flex-wrap items-end justify-between gap-3">
+                <div class="flex flex-col">
+                    <label for="attachment-file" class="text-sm font-medium text-slate-700">"File"</label>
+                    <input id="attachment-file" name="file" type="file" required data-testid="attachment-file" class="text-sm" />
+                </div>
+                <button type="submit" data-testid="attachment-send" class="rounded-md border border-indigo-600 px-4 py-2 text-sm font-semibold text-indigo-700 hover:bg-indigo-50">
+                    "Send file"
+                </button>
+            </div>
+        </form>
+    }
+}
+
 /// One message and its live state.
 #[derive(Clone)]
 struct Live {
@@ -170,7 +211,7 @@ fn LiveThread(
     let ws = workspace_id.clone();
     view! {
         <ol class="flex flex-col gap-2" data-testid="thread" aria-live="polite">
-            <For each=move || list.get() key=|l| l.message.id.clone() let:live>
+            <For each=move || list.get() key=|l| (l.message.id.clone(), l.message.content.media_ready()) let:live>
                 {
                     let retry = (can_reply && live.message.direction == msgbuddy_domain::message::Direction::Outbound).then(|| {
                         let (ws, id) = (ws.clone(), live.message.id.clone());
@@ -226,6 +267,20 @@ fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
             if list.with_untracked(|l| l.iter().all(|x| x.message.id != message.id)) {
                 list.update(|l| l.push(Live::new(message)));
             }
+        }
+        "message.updated" => {
+            let Some(message) = e
+                .data
+                .get("message")
+                .and_then(|m| serde_json::from_value::<MessageView>(m.clone()).ok())
+            else {
+                return;
+            };
+            list.update(|l| {
+                if let Some(live) = l.iter_mut().find(|x| x.message.id == message.id) {
+                    live.message.content = message.content;
+                }
+            });
         }
         "message.status_changed" => {
             let id = e

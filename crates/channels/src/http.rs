@@ -1,7 +1,7 @@
 //! What every HTTP provider call shares: sending a request and reading a JSON answer,
 //! with network failures as retryable errors.
 
-use crate::provider::ProviderError;
+use crate::provider::{ErrorClass, ProviderError};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::time::Duration;
@@ -33,6 +33,120 @@ pub async fn call(request: RequestBuilder) -> Result<Answer, ProviderError> {
         retry_after,
         body,
     })
+}
+
+/// Checks that `url` points at one of `hosts` (a provider's own), over HTTPS, or plain
+/// HTTP on loopback (the local servers tests and staging stand in with). Media is only
+/// ever fetched from such a URL, never from one a webhook could make up.
+pub fn provider_url(url: &str, hosts: &[&str]) -> Result<reqwest::Url, ProviderError> {
+    let refuse = |why: &str| {
+        ProviderError::new(
+            ErrorClass::Permanent,
+            "media_host",
+            format!("Media is only fetched from the provider's own hosts; {why}."),
+        )
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|_| refuse("this is not a URL"))?;
+    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+    if !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+        return Err(refuse(&format!("`{host}` is not one of them")));
+    }
+    let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if loopback => Ok(parsed),
+        _ => Err(refuse("only HTTPS is used")),
+    }
+}
+
+/// The host of a configured base URL (`https://graph.facebook.com/v21.0`).
+pub fn host_of(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A downloaded file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    /// The type the provider claims; msgbuddy sniffs the content itself.
+    pub mime_type: Option<String>,
+}
+
+/// Downloads a file of at most `max_bytes`. Redirects are followed by hand, up to three,
+/// and only to `redirect_hosts` (the client follows none by itself); credentials are
+/// sent only with the first request.
+pub async fn download(
+    http: &reqwest::Client,
+    first: RequestBuilder,
+    redirect_hosts: &[&str],
+    max_bytes: usize,
+) -> Result<Fetched, ProviderError> {
+    let mut res = first.send().await.map_err(|e| ProviderError::network(&e))?;
+    for _ in 0..3 {
+        if !res.status().is_redirection() {
+            break;
+        }
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| res.url().join(l).ok())
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::Permanent,
+                    "media_redirect",
+                    "The provider redirected without a location.",
+                )
+            })?;
+        let next = provider_url(location.as_str(), redirect_hosts)?;
+        res = http
+            .get(next)
+            .send()
+            .await
+            .map_err(|e| ProviderError::network(&e))?;
+    }
+    let status = res.status();
+    if !status.is_success() {
+        let class = if status.is_server_error() || status.as_u16() == 429 {
+            ErrorClass::Retryable
+        } else {
+            ErrorClass::Permanent
+        };
+        return Err(ProviderError::new(
+            class,
+            format!("http_{}", status.as_u16()),
+            format!(
+                "The provider answered HTTP {} for the file.",
+                status.as_u16()
+            ),
+        ));
+    }
+    let too_large = || {
+        ProviderError::new(
+            ErrorClass::Permanent,
+            "media_too_large",
+            format!("The file is larger than {} MB.", max_bytes / (1024 * 1024)),
+        )
+    };
+    if res.content_length().is_some_and(|l| l > max_bytes as u64) {
+        return Err(too_large());
+    }
+    let mime_type = res
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned());
+    let mut bytes = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| ProviderError::network(&e))? {
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Fetched { bytes, mime_type })
 }
 
 /// A string field of a JSON object, or `""`.
@@ -123,6 +237,30 @@ mod tests {
             form_pairs("a=%é1"),
             vec![("a".to_owned(), "%é1".to_owned())]
         );
+    }
+
+    #[test]
+    fn media_urls_must_point_at_the_providers_hosts_over_https() {
+        let hosts = ["lookaside.fbsbx.com", "127.0.0.1"];
+        assert!(
+            provider_url(
+                "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1",
+                &hosts
+            )
+            .is_ok()
+        );
+        assert!(provider_url("http://127.0.0.1:9000/file", &hosts).is_ok());
+        for bad in [
+            "http://lookaside.fbsbx.com/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://lookaside.fbsbx.com.evil.example/x",
+            "https://evil.example/?lookaside.fbsbx.com",
+            "file:///etc/passwd",
+            "not a url",
+        ] {
+            let err = provider_url(bad, &hosts).expect_err(bad);
+            assert_eq!(err.code, "media_host", "{bad}");
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! Messenger, Instagram and TikTok fit the same shape: a send call, signed webhooks
 //! carrying messages and receipts, capabilities.
 
+pub use crate::http::Fetched;
 use async_trait::async_trait;
-use msgbuddy_domain::message::{ChannelKind, Content, DeliveryStatus, MediaKind};
+use msgbuddy_domain::message::{ChannelKind, Content, DeliveryStatus, Media, MediaKind};
 use std::time::Duration;
 
 /// Where a message goes: the address as the channel knows it (an E.164 phone number, a
@@ -283,6 +284,17 @@ pub trait Provider: Send + Sync {
     /// Channels that are read rather than called (email over IMAP): what arrived after
     /// `cursor`. `None` for channels whose messages come by webhook.
     async fn poll(&self, _cursor: Option<&str>) -> Result<Option<Polled>, ProviderError> {
+        Ok(None)
+    }
+
+    /// The bytes of a file a customer sent (inbound media with the provider's id or URL),
+    /// fetched from the provider's own hosts only, at most `max_bytes`. `Ok(None)` for
+    /// channels whose messages carry no file to fetch.
+    async fn fetch_media(
+        &self,
+        _media: &Media,
+        _max_bytes: usize,
+    ) -> Result<Option<Fetched>, ProviderError> {
         Ok(None)
     }
 

@@ -254,6 +254,33 @@ impl Provider for Telegram {
         &self.capabilities
     }
 
+    /// `getFile` gives the file's path; the file is at `{base}/file/bot<token>/<path>`.
+    /// Bots can download files up to 20 MB.
+    async fn fetch_media(
+        &self,
+        media: &Media,
+        max_bytes: usize,
+    ) -> Result<Option<Fetched>, ProviderError> {
+        let Some(file_id) = media.provider_id.as_deref() else {
+            return Ok(None);
+        };
+        let file = self.call("getFile", &json!({ "file_id": file_id })).await?;
+        let path = text(&file, "file_path");
+        if path.is_empty() || path.contains("..") || path.starts_with('/') {
+            return Err(ProviderError::new(
+                ErrorClass::Permanent,
+                "media_unavailable",
+                "Telegram gave no path for the file (bots cannot download files over 20 MB).",
+            ));
+        }
+        let request = self
+            .http
+            .get(format!("{}/file/bot{}/{path}", self.base, self.token));
+        http::download(&self.http, request, &[], max_bytes)
+            .await
+            .map(Some)
+    }
+
     async fn validate(&self) -> Result<Validation, ProviderError> {
         match self.call("getMe", &json!({})).await {
             Ok(me) => Ok(Validation::Good {
@@ -412,6 +439,7 @@ fn content(message: &Value) -> Content {
             filename: file["file_name"].as_str().map(str::to_owned),
             caption: caption.clone(),
             size_bytes: file["file_size"].as_u64(),
+            media_id: None,
         })
     };
     if let Some(t) = message["text"].as_str() {

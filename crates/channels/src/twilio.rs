@@ -127,6 +127,33 @@ impl Provider for Twilio {
         &self.capabilities
     }
 
+    /// `MediaUrl` is on Twilio's API host and answers with the file or a redirect to
+    /// Twilio's media CDN (`mms.twiliocdn.com` when media needs HTTP auth,
+    /// `s3-external-1.amazonaws.com` before that); nothing else is followed.
+    async fn fetch_media(
+        &self,
+        media: &Media,
+        max_bytes: usize,
+    ) -> Result<Option<Fetched>, ProviderError> {
+        let Some(url) = media.provider_id.as_deref() else {
+            return Ok(None);
+        };
+        let api = http::host_of(&self.base);
+        let url = http::provider_url(url, &[api.as_str()])?;
+        let request = self
+            .http
+            .get(url)
+            .basic_auth(&self.account_sid, Some(&self.auth_token));
+        let cdn = [
+            api.as_str(),
+            "mms.twiliocdn.com",
+            "s3-external-1.amazonaws.com",
+        ];
+        http::download(&self.http, request, &cdn, max_bytes)
+            .await
+            .map(Some)
+    }
+
     async fn validate(&self) -> Result<Validation, ProviderError> {
         let answer = http::call(
             self.http
@@ -303,6 +330,7 @@ pub fn parse(body: &[u8], query: &str) -> Result<Vec<Inbound>, ParseError> {
             filename: None,
             caption: get("Body").map(str::to_owned),
             size_bytes: None,
+            media_id: None,
         })
     } else {
         Content::Text {

@@ -144,6 +144,7 @@ fn sends_pick_the_method_and_fields_of_the_bot_api() {
         filename: None,
         caption: Some("A".into()),
         size_bytes: None,
+        media_id: None,
     }));
     assert_eq!(
         (method, body["photo"].as_str(), body["caption"].as_str()),

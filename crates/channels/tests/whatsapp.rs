@@ -231,6 +231,7 @@ fn sends_are_built_as_meta_documents_each_type() {
         filename: Some("r.pdf".into()),
         caption: Some("Receipt".into()),
         size_bytes: None,
+        media_id: None,
     }));
     assert_eq!(doc["type"], "document");
     assert_eq!(doc["document"]["link"], "https://cdn.example/r.pdf");

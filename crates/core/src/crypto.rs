@@ -32,9 +32,32 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// Hex SHA-256 of any bytes (file fingerprints).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// Constant-time comparison for secrets.
 pub fn secure_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(block.map(|b| b ^ 0x36));
+    inner.update(message);
+    let mut outer = Sha256::new();
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
 }
 
 fn argon2id() -> Argon2<'static> {
@@ -192,6 +215,19 @@ impl MasterKeys {
         Ok(format!("{}:{}", self.current, STANDARD.encode(out)))
     }
 
+    /// A hex HMAC-SHA256 of `message` under a key derived from the current master key for
+    /// `purpose`, so signatures for one use (media links, say) never verify for another.
+    pub fn mac(&self, purpose: &str, message: &[u8]) -> String {
+        let key = self.key(&self.current).map(|k| k.as_slice()).unwrap_or(&[]);
+        let derived = hmac_sha256(key, format!("msgbuddy:{purpose}").as_bytes());
+        hex(&hmac_sha256(&derived, message))
+    }
+
+    /// Whether `signature` is [`MasterKeys::mac`] of `message`, compared in constant time.
+    pub fn verify_mac(&self, purpose: &str, message: &[u8], signature: &str) -> bool {
+        secure_eq(self.mac(purpose, message).as_bytes(), signature.as_bytes())
+    }
+
     pub fn decrypt(&self, stored: &str) -> Result<Vec<u8>> {
         let (id, b64) = stored
             .split_once(':')
@@ -215,6 +251,33 @@ impl MasterKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_matches_the_rfc_4231_vectors() {
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // A key longer than the block is hashed first (test case 6).
+        assert_eq!(
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn a_mac_verifies_only_for_its_purpose_message_and_key() {
+        let keys = MasterKeys::parse(&MasterKeys::generate_spec()).expect("keys");
+        let other = MasterKeys::parse(&MasterKeys::generate_spec()).expect("keys");
+        let sig = keys.mac("media", b"med_1:100");
+        assert!(keys.verify_mac("media", b"med_1:100", &sig));
+        assert!(!keys.verify_mac("media", b"med_1:101", &sig));
+        assert!(!keys.verify_mac("export", b"med_1:100", &sig));
+        assert!(!other.verify_mac("media", b"med_1:100", &sig));
+    }
 
     #[test]
     fn passwords_hash_with_argon2id_and_verify() {

@@ -53,6 +53,11 @@ pub enum DomainEvent {
         message: Box<MessageView>,
         contact_name: String,
     },
+    /// A stored message changed other than by status: a customer's file finished
+    /// downloading.
+    MessageUpdated {
+        message: Box<MessageView>,
+    },
     MessageStatusChanged {
         message_id: String,
         conversation_id: String,
@@ -81,6 +86,7 @@ impl DomainEvent {
             DomainEvent::WorkspaceSuspended { .. } => "workspace.suspended",
             DomainEvent::ChannelUpdated { .. } => "channel.updated",
             DomainEvent::MessageCreated { .. } => "message.created",
+            DomainEvent::MessageUpdated { .. } => "message.updated",
             DomainEvent::MessageStatusChanged { .. } => "message.status_changed",
         }
     }
@@ -97,9 +103,9 @@ impl DomainEvent {
             | DomainEvent::RoleChanged { .. } => Permission::MembersView,
             DomainEvent::ChannelUpdated { .. } => Permission::SettingsView,
             // The inbox narrows this to a member's own conversations when it lands.
-            DomainEvent::MessageCreated { .. } | DomainEvent::MessageStatusChanged { .. } => {
-                Permission::ConversationsView
-            }
+            DomainEvent::MessageCreated { .. }
+            | DomainEvent::MessageUpdated { .. }
+            | DomainEvent::MessageStatusChanged { .. } => Permission::ConversationsView,
             _ => Permission::WorkspaceView,
         }
     }

@@ -188,6 +188,17 @@ pub struct Media {
     pub caption: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// msgbuddy's own stored copy (`med_...`): an upload to send, or an inbound file once
+    /// downloaded from the provider. Members open it at `/media/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+}
+
+impl Media {
+    /// Where members open msgbuddy's copy of the file.
+    pub fn local_path(&self) -> Option<String> {
+        self.media_id.as_ref().map(|id| format!("/media/{id}"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,6 +292,11 @@ pub enum Content {
 }
 
 impl Content {
+    /// Whether this is a file msgbuddy holds a copy of (so it can be shown).
+    pub fn media_ready(&self) -> bool {
+        matches!(self, Content::Media(m) if m.media_id.is_some())
+    }
+
     /// The machine name of the kind (`text`, `media`, ...), as stored.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -486,6 +502,7 @@ mod tests {
             filename: None,
             caption: Some("Look".into()),
             size_bytes: None,
+            media_id: None,
         });
         let json = serde_json::to_value(&c).expect("serializes");
         assert_eq!(json["type"], "media");

@@ -132,6 +132,9 @@ async fn run(db: &Db, messages: usize, webhooks: usize) -> Result<Report, BoxErr
         keys,
         msgbuddy_channels::registry::Endpoints::default(),
         "http://127.0.0.1:3000",
+        std::sync::Arc::new(msgbuddy_media::store::LocalStore::new(
+            std::env::temp_dir().join("msgbuddy_bench_media"),
+        )),
     );
     let demo = seed::seed_demo(&bus).await?;
     let member = workspaces::access(

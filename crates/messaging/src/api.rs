@@ -61,13 +61,104 @@ impl<'de> Deserialize<'de> for Variables {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MediaRequest {
-    /// `image`, `video`, `audio`, `document` or `sticker`.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "image"))]
-    pub kind: MediaKind,
-    pub url: String,
+    /// A file uploaded with `POST /api/v1/media` (`med_...`); its kind, type and size are
+    /// the ones msgbuddy read from it. Give this or `url`.
+    #[cfg_attr(feature = "openapi", schema(example = "med_0194f3c2a1b2c3d4e5f6a7b8"))]
+    pub media_id: Option<String>,
+    /// `image`, `video`, `audio`, `document` or `sticker`; required with `url`. With
+    /// `media_id` the kind read from the file is used.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "image"))]
+    pub kind: Option<MediaKind>,
+    /// A public HTTPS URL the provider fetches the file from.
+    pub url: Option<String>,
     pub caption: Option<String>,
     pub filename: Option<String>,
     pub mime_type: Option<String>,
+}
+
+impl MediaRequest {
+    fn media(&self) -> Result<Media, AppError> {
+        match (&self.media_id, &self.url) {
+            (Some(id), None) => Ok(Media {
+                // Replaced by the stored file's own kind when the message is stored.
+                kind: MediaKind::Document,
+                url: None,
+                provider_id: None,
+                mime_type: None,
+                filename: None,
+                caption: self.caption.clone(),
+                size_bytes: None,
+                media_id: Some(id.clone()),
+            }),
+            (None, Some(url)) => Ok(Media {
+                kind: self.kind.ok_or_else(|| {
+                    AppError::invalid_field("media.kind", "Say what kind of file the URL holds.")
+                })?,
+                url: Some(url.clone()),
+                provider_id: None,
+                mime_type: self.mime_type.clone(),
+                filename: self.filename.clone(),
+                caption: self.caption.clone(),
+                size_bytes: None,
+                media_id: None,
+            }),
+            _ => Err(AppError::invalid_field(
+                "media",
+                "Give exactly one of media_id (an uploaded file) or url.",
+            )),
+        }
+    }
+}
+
+/// A file uploaded with `POST /api/v1/media`, to send with `media.media_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiMedia {
+    #[cfg_attr(feature = "openapi", schema(example = "med_0194f3c2a1b2c3d4e5f6a7b8"))]
+    pub id: String,
+    /// `image`, `video`, `audio` or `document`, read from the content.
+    pub kind: String,
+    /// The type read from the content, whatever the upload claimed.
+    #[cfg_attr(feature = "openapi", schema(example = "image/jpeg"))]
+    pub mime_type: String,
+    pub size_bytes: u64,
+    pub filename: Option<String>,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// Whether this is test-mode data (uploaded with an `ak_test_` key).
+    pub test: bool,
+}
+
+/// Keeps a partner's upload in the key's workspace and mode.
+pub async fn upload(
+    m: &Messaging,
+    caller: &Caller,
+    bytes: &[u8],
+    filename: Option<&str>,
+) -> Result<ApiMedia> {
+    let file = m
+        .media
+        .upload(
+            m.db(),
+            &caller.member,
+            caller.mode.is_test(),
+            bytes,
+            filename,
+            None,
+        )
+        .await?;
+    Ok(ApiMedia {
+        kind: file.kind.as_str().to_owned(),
+        created_at: iso_utc(file.created_at_ms),
+        test: file.is_test,
+        id: file.id,
+        mime_type: file.mime_type,
+        size_bytes: file.size_bytes,
+        filename: file.filename,
+        sha256: file.sha256,
+    })
 }
 
 /// The body of `POST /api/v1/messages`. Give the channel by kind (the workspace's
@@ -146,15 +237,7 @@ impl SendRequest {
             });
         }
         if let Some(m) = &self.media {
-            return Ok(Content::Media(Media {
-                kind: m.kind,
-                url: Some(m.url.clone()),
-                provider_id: None,
-                mime_type: m.mime_type.clone(),
-                filename: m.filename.clone(),
-                caption: m.caption.clone(),
-                size_bytes: None,
-            }));
+            return Ok(Content::Media(m.media()?));
         }
         Ok(self.content.clone().unwrap_or(Content::Unsupported {
             kind: "none".into(),

@@ -258,11 +258,16 @@ async fn send_one(
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
+    // A stored file goes to the provider as a link signed for it alone.
+    let content = match &message.content {
+        Content::Media(media) => Content::Media(m.media.for_provider(media)),
+        other => other.clone(),
+    };
     let result = loaded
         .provider
         .send(&Outbound {
             to: &message.to,
-            content: &message.content,
+            content: &content,
             reference: &message.id,
             reply_to: message.reply_to.as_deref(),
             thread: message.thread.as_ref(),

@@ -19,7 +19,7 @@ use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Backend, Error, Result};
-use msgbuddy_domain::message::{ChannelKind, DeliveryStatus, DeliveryView};
+use msgbuddy_domain::message::{ChannelKind, Content, DeliveryStatus, DeliveryView};
 use msgbuddy_domain::{AppError, DomainEvent, Permission};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -326,6 +326,11 @@ async fn apply_message(
         .execute(&mut *conn)
         .await?;
     conversations::touch(conn, &conversation_id, at, &preview, true).await?;
+    if let Content::Media(media) = &msg.content
+        && media.provider_id.is_some()
+    {
+        crate::media::queue_download(conn, &id, &channel.id, now).await?;
+    }
     let message = view_in(conn, &id).await?;
     m.bus
         .record(

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod inbound;
 pub mod ingest;
 pub mod mailbox;
+pub mod media;
 pub mod messages;
 pub mod prices;
 pub mod rules;
@@ -53,6 +54,8 @@ pub struct Messaging {
     pub throttle: Arc<throttle::Throttle>,
     /// Stores webhook deliveries with group commit.
     pub(crate) ingest: Arc<ingest::Ingest>,
+    /// Uploads and downloaded inbound files.
+    pub media: msgbuddy_media::Library,
     /// Recently loaded channel adapters, for webhooks (see [`accounts::load_cached`]).
     pub(crate) loaded: Arc<std::sync::Mutex<HashMap<String, (Instant, accounts::Loaded)>>>,
 }
@@ -66,13 +69,23 @@ impl std::fmt::Debug for Messaging {
 }
 
 impl Messaging {
-    pub fn new(bus: EventBus, keys: MasterKeys, endpoints: Endpoints, public_url: &str) -> Self {
+    pub fn new(
+        bus: EventBus,
+        keys: MasterKeys,
+        endpoints: Endpoints,
+        public_url: &str,
+        media_store: Arc<dyn msgbuddy_media::store::MediaStore>,
+    ) -> Self {
         let http = reqwest::Client::builder()
+            // A provider call never follows a redirect by itself: media downloads follow
+            // them by hand, to the provider's own hosts only.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
             .connect_timeout(std::time::Duration::from_secs(10))
             .user_agent(concat!("msgbuddy/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
+        let media = msgbuddy_media::Library::new(media_store, keys.clone(), public_url);
         Self {
             keys,
             endpoints,
@@ -82,6 +95,7 @@ impl Messaging {
             inbox: Arc::new(tokio::sync::Notify::new()),
             throttle: Arc::new(throttle::Throttle::default()),
             ingest: Arc::new(ingest::Ingest::new(bus.db().clone())),
+            media,
             loaded: Arc::default(),
             bus,
         }

@@ -264,6 +264,15 @@ pub async fn send_at(
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
+    // An uploaded file is described by what msgbuddy read from it, never by the request.
+    let content = match content {
+        Content::Media(media) if media.media_id.is_some() => {
+            let id = media.media_id.as_deref().unwrap_or_default();
+            let file = msgbuddy_media::find(&mut tx, workspace_id, sender.is_test, id).await?;
+            Content::Media(file.to_media(media.caption))
+        }
+        other => other,
+    };
     let capabilities = msgbuddy_channels::registry::capabilities(kind);
     let now = now_ms();
     rules::check(

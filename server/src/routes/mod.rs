@@ -2,8 +2,10 @@
 //! files, and the layers every request passes through.
 
 mod api_v1;
+mod attachments;
 mod events;
 mod health;
+mod media;
 mod webhooks;
 
 use crate::csrf::{self, CsrfSettings};
@@ -15,7 +17,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use msgbuddy_core::sessions::SqlSessionStore;
 use std::net::SocketAddr;
@@ -46,6 +48,11 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
         .route("/healthz", get(health::healthz))
         .route("/events", get(events::stream))
         .merge(api_v1::router())
+        .route("/media/{id}", get(media::file))
+        .route(
+            "/w/{workspace}/conversations/{conversation}/attachment",
+            post(attachments::attach),
+        )
         .route(
             "/webhooks/{channel_id}",
             get(webhooks::webhook).post(webhooks::webhook),

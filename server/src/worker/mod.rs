@@ -18,7 +18,7 @@ pub use cleanup::{Cleanup, CleanupReport, run_cleanup};
 pub use queue::{JobQueue, schedule_cleanup};
 
 use msgbuddy_core::Db;
-use msgbuddy_messaging::{Messaging, dispatch, inbound, mailbox};
+use msgbuddy_messaging::{Messaging, dispatch, inbound, mailbox, media};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -34,6 +34,7 @@ pub fn start_pipeline(
     vec![
         tokio::spawn(dispatch::run(m.clone(), worker, settings, shutdown.clone())),
         tokio::spawn(mailbox::run(m.clone(), email_poll, shutdown.clone())),
+        tokio::spawn(media::run(m.clone(), shutdown.clone())),
         tokio::spawn(inbound::run(m, shutdown)),
     ]
 }

@@ -520,3 +520,63 @@ impl Story {
         }
     }
 }
+
+/// A `multipart/form-data` body, built by hand as a browser sends it: `(name, file name,
+/// bytes)` parts in order. Returns the content type (with its boundary) and the body.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----msgbuddyTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A tiny real PNG (1×1, transparent).
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+impl Browser {
+    /// Posts the thread's attachment form as the browser would (token first). Returns the
+    /// status and the `Location` it sends the browser to.
+    pub async fn attach(
+        &mut self,
+        ws: &str,
+        conversation: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> (u16, String) {
+        let (content_type, body) = multipart(parts);
+        let res = self
+            .client
+            .post(format!(
+                "{}/w/{ws}/conversations/{conversation}/attachment",
+                self.base
+            ))
+            .header(ACCEPT, "text/html")
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("attachment post");
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (res.status().as_u16(), location)
+    }
+}

@@ -9,6 +9,7 @@ mod events;
 mod health;
 mod helpers;
 mod jobs;
+mod media;
 mod messaging;
 mod partner_api;
 mod permissions;

@@ -1112,3 +1112,198 @@ async fn a_worker_killed_after_the_provider_accepted_a_send_never_sends_it_again
         let _ = ws;
     }
 }
+
+fn whatsapp_image(from: &str, id: &str, media_id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": WABA, "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "15550783881", "phone_number_id": PNID },
+            "contacts": [{ "profile": { "name": "Sheena Nelson" }, "wa_id": from }],
+            "messages": [{ "from": from, "id": id, "timestamp": (msgbuddy_core::db::now_ms() / 1000).to_string(), "type": "image",
+                "image": { "caption": "The scratch on the lid", "mime_type": "image/jpeg", "sha256": "8Wr8bLYc7B6RudTGkHGoLYsbnwWAJpNvvqm2hQWtrB4=", "id": media_id } }]
+        }}]}]
+    }))
+    .expect("json")
+}
+
+/// A JPEG's first bytes: enough for msgbuddy to know it by its content.
+const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
+
+#[tokio::test]
+async fn whatsapp_media_goes_out_by_signed_link_and_comes_in_from_metas_hosts_only() {
+    for backend in backends() {
+        let meta = graph_api().await;
+        Mock::given(method("POST"))
+            .and(path(format!("/{PNID}/messages")))
+            .respond_with(Accepts(AtomicUsize::new(0)))
+            .mount(&meta)
+            .await;
+        // Meta's media look-up: the file's URL on the CDN (here, the same local server),
+        // which answers only with the access token.
+        Mock::given(method("GET"))
+            .and(path("/1037543291543636"))
+            .and(header("authorization", "Bearer EAAG-test-token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "messaging_product": "whatsapp",
+                "url": format!("{}/whatsapp_business/attachments/?mid=1037543291543636", meta.uri()),
+                "mime_type": "image/jpeg", "sha256": "f1fa", "file_size": JPEG.len().to_string(),
+                "id": "1037543291543636"
+            })))
+            .mount(&meta)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/whatsapp_business/attachments/"))
+            .and(header("authorization", "Bearer EAAG-test-token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "image/jpeg")
+                    .set_body_bytes(JPEG),
+            )
+            .mount(&meta)
+            .await;
+        // A media id whose URL points somewhere else.
+        Mock::given(method("GET"))
+            .and(path("/2000000000000002"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "messaging_product": "whatsapp",
+                "url": "http://169.254.169.254/latest/meta-data/iam",
+                "mime_type": "image/jpeg", "id": "2000000000000002"
+            })))
+            .mount(&meta)
+            .await;
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[("MSGBUDDY_WHATSAPP_API_URL", &meta.uri())]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "WhatsApp media").await;
+        let channel = whatsapp_channel(&app, &mut owner, &ws).await;
+        let hook = format!("/webhooks/{channel}");
+
+        // A customer's photo: stored at once, then fetched from Meta and kept.
+        let body = whatsapp_image("16505551234", "wamid.IMG1", "1037543291543636");
+        let signed = [("x-hub-signature-256", meta_signature(&body))];
+        assert_eq!(post(&app, &hook, body.clone(), &signed).await.0, 200);
+        settle(&app, 5).await;
+        let message_id = single(
+            &app,
+            "SELECT id FROM messages WHERE provider_message_id = $1",
+            "wamid.IMG1",
+        )
+        .await;
+        msgbuddy_messaging::media::download_due(&app.messaging)
+            .await
+            .expect("download");
+        let content: Value = serde_json::from_str(
+            &single(
+                &app,
+                "SELECT content FROM messages WHERE id = $1",
+                &message_id,
+            )
+            .await,
+        )
+        .expect("json");
+        assert_eq!(content["kind"], "image", "{content}");
+        assert_eq!(content["caption"], "The scratch on the lid");
+        assert_eq!(content["provider_id"], "1037543291543636");
+        let media_id = content["media_id"].as_str().expect("downloaded").to_owned();
+        let res = owner
+            .client
+            .get(format!("{}/media/{media_id}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        assert_eq!(res.bytes().await.expect("bytes").as_ref(), JPEG);
+        let pending: i64 = sqlx::query("SELECT COUNT(*) FROM media_downloads")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("n")
+            .try_get(0)
+            .expect("n");
+        assert_eq!(pending, 0, "done downloads leave no row");
+
+        // A URL off Meta's hosts is never fetched: the download fails for good, with why.
+        let body = whatsapp_image("16505551234", "wamid.IMG2", "2000000000000002");
+        let signed = [("x-hub-signature-256", meta_signature(&body))];
+        assert_eq!(post(&app, &hook, body.clone(), &signed).await.0, 200);
+        settle(&app, 5).await;
+        let second = single(
+            &app,
+            "SELECT id FROM messages WHERE provider_message_id = $1",
+            "wamid.IMG2",
+        )
+        .await;
+        msgbuddy_messaging::media::download_due(&app.messaging)
+            .await
+            .expect("download");
+        let row =
+            sqlx::query("SELECT state, last_error FROM media_downloads WHERE message_id = $1")
+                .bind(&second)
+                .fetch_one(app.db.reader())
+                .await
+                .expect("row");
+        let (state, error): (String, String) =
+            (row.try_get(0).expect("s"), row.try_get(1).expect("e"));
+        assert_eq!(state, "failed");
+        assert!(error.contains("provider's own hosts"), "{error}");
+        let content: Value = serde_json::from_str(
+            &single(&app, "SELECT content FROM messages WHERE id = $1", &second).await,
+        )
+        .expect("json");
+        assert!(content.get("media_id").is_none(), "nothing kept: {content}");
+
+        // The reply with a file: Meta gets a link to it, signed for that file alone.
+        let conversation = single(
+            &app,
+            "SELECT conversation_id FROM messages WHERE id = $1",
+            &message_id,
+        )
+        .await;
+        owner
+            .page(&format!("/w/{ws}/conversations/{conversation}"))
+            .await;
+        let csrf = owner.csrf.clone();
+        let (status, _) = owner
+            .attach(
+                &ws,
+                &conversation,
+                &[
+                    ("csrf_token", None, csrf.as_bytes()),
+                    ("file", Some("label.png"), crate::helpers::PNG),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        settle(&app, 5).await;
+        let requests = meta.received_requests().await.expect("recorded");
+        let send = requests
+            .iter()
+            .find(|r| r.url.path() == format!("/{PNID}/messages"))
+            .expect("a send");
+        let sent: Value = serde_json::from_slice(&send.body).expect("json");
+        assert_eq!(sent["type"], "image", "{sent}");
+        let link = sent["image"]["link"].as_str().expect("a link").to_owned();
+        assert!(
+            link.starts_with(&format!("{}/media/med_", app.base)),
+            "{link}"
+        );
+        assert!(
+            link.contains("expires=") && link.contains("signature="),
+            "{link}"
+        );
+        // Meta fetches it without a session; the same link for another file does not work.
+        let fetched = reqwest::get(&link).await.expect("fetch");
+        assert_eq!(fetched.status(), 200);
+        assert_eq!(
+            fetched.bytes().await.expect("bytes").as_ref(),
+            crate::helpers::PNG
+        );
+        let other = link.replace(
+            link.split("/media/")
+                .nth(1)
+                .and_then(|r| r.split('?').next())
+                .unwrap_or_default(),
+            &media_id,
+        );
+        assert_eq!(reqwest::get(&other).await.expect("fetch").status(), 404);
+    }
+}

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
 use msgbuddy_messaging::api::{
-    ApiError, ApiMessage, MediaRequest, MessagePage, Queued, SendRequest,
+    ApiError, ApiMedia, ApiMessage, MediaRequest, MessagePage, Queued, SendRequest,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -61,10 +61,13 @@ impl Modify for BearerKeys {
         version = "1.0.0",
         description = "Send and read messages on any channel of a workspace. Authenticate with `Authorization: Bearer <API key>`. Every mutating call takes an `Idempotency-Key`. Each key has a rate limit per minute, reported in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over it, 429 with `Retry-After`. Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`."
     ),
-    paths(super::messages::create, super::messages::get_one, super::messages::list),
-    components(schemas(SendRequest, MediaRequest, Queued, ApiMessage, ApiError, MessagePage, ErrorEnvelope, ErrorBody)),
+    paths(super::messages::create, super::messages::get_one, super::messages::list, super::media::upload),
+    components(schemas(SendRequest, MediaRequest, Queued, ApiMessage, ApiError, MessagePage, ApiMedia, ErrorEnvelope, ErrorBody)),
     modifiers(&BearerKeys),
-    tags((name = "messages", description = "Messages on the workspace's channels"))
+    tags(
+        (name = "messages", description = "Messages on the workspace's channels"),
+        (name = "media", description = "Files to send: upload one, then send it by its id")
+    )
 )]
 pub struct ApiDoc;
 

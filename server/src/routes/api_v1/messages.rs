@@ -1,27 +1,14 @@
 //! `/api/v1/messages`: send one, read one, list them.
 
-use super::{Quota, caller};
+use super::{caller, failure};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use msgbuddy_domain::AppError;
 use msgbuddy_messaging::api::{self, ApiMessage, ListFilter, MessagePage, Queued, SendRequest};
-use msgbuddy_messaging::idempotency::{self, Begin};
-
-fn json_answer(status: StatusCode, body: String, quota: &Quota) -> Response {
-    let mut res = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    quota.apply(&mut res);
-    res
-}
-
-fn failure(e: msgbuddy_core::Error, quota: &Quota) -> Response {
-    let mut res = e.into_app_error().into_response();
-    quota.apply(&mut res);
-    res
-}
 
 /// Queue a message.
 #[utoipa::path(
@@ -45,68 +32,22 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(res) => return res,
     };
     let m = &state.services.messaging;
-    let ws = caller.member.workspace_id.clone();
-    let mode = caller.mode.as_str();
-    let key = match headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().unwrap_or("\u{0}"))
-    {
-        None => None,
-        Some(raw) => match idempotency::parse_key(raw) {
-            Ok(k) => Some(k),
-            Err(e) => return failure(e.into(), &quota),
-        },
-    };
-    if let Some(key) = &key {
-        let hash = msgbuddy_core::crypto::token_hash(&format!(
-            "POST /api/v1/messages\n{}",
-            String::from_utf8_lossy(&body)
-        ));
-        match idempotency::begin(m.db(), &ws, mode, key, &hash).await {
-            Ok(Begin::Proceed) => {}
-            Ok(Begin::Replay { status, body }) => {
-                let mut res = json_answer(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    body,
-                    &quota,
-                );
-                res.headers_mut()
-                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
-                return res;
-            }
-            Err(e) => return failure(e, &quota),
+    let fingerprint = format!("POST /api/v1/messages\n{}", String::from_utf8_lossy(&body));
+    super::idempotent(m, &caller, &headers, &quota, &fingerprint, async {
+        match serde_json::from_slice::<SendRequest>(&body) {
+            Ok(req) => api::send(m, &caller, &req).await.map(|queued| {
+                (
+                    StatusCode::ACCEPTED,
+                    serde_json::to_string(&queued).unwrap_or_default(),
+                )
+            }),
+            Err(e) => Err(AppError::validation(format!(
+                "The request body is not a valid message: {e}"
+            ))
+            .into()),
         }
-    }
-    let outcome = match serde_json::from_slice::<SendRequest>(&body) {
-        Ok(req) => api::send(m, &caller, &req).await,
-        Err(e) => Err(AppError::validation(format!(
-            "The request body is not a valid message: {e}"
-        ))
-        .into()),
-    };
-    let (status, answer) = match outcome {
-        Ok(queued) => (
-            StatusCode::ACCEPTED,
-            serde_json::to_string(&queued).unwrap_or_default(),
-        ),
-        Err(e) => {
-            let e = e.into_app_error();
-            let status = StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, e.to_body().to_string())
-        }
-    };
-    if let Some(key) = &key {
-        let saved = if status.is_server_error() {
-            idempotency::abandon(m.db(), &ws, mode, key).await
-        } else {
-            idempotency::finish(m.db(), &ws, mode, key, status.as_u16(), &answer).await
-        };
-        if let Err(e) = saved {
-            tracing::error!(error = %e, "could not save an idempotent answer");
-        }
-    }
-    json_answer(status, answer, &quota)
+    })
+    .await
 }
 
 /// One message, with its status and, for failed ones, the provider's error.

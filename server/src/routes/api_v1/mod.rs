@@ -4,16 +4,18 @@
 //! The handlers are thin: the meaning is `msgbuddy_messaging::api`.
 
 mod docs;
+mod media;
 mod messages;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use msgbuddy_core::rate_limit::{self, Limit};
 use msgbuddy_domain::AppError;
 use msgbuddy_messaging::api_keys::{self, Caller};
+use msgbuddy_messaging::idempotency::{self, Begin};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,8 +24,84 @@ pub fn router() -> Router<AppState> {
             get(messages::list).post(messages::create),
         )
         .route("/api/v1/messages/{id}", get(messages::get_one))
+        .route("/api/v1/media", post(media::upload))
         .route("/api/v1/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::page))
+}
+
+fn json_answer(status: StatusCode, body: String, quota: &Quota) -> Response {
+    let mut res = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    quota.apply(&mut res);
+    res
+}
+
+fn failure(e: msgbuddy_core::Error, quota: &Quota) -> Response {
+    let mut res = e.into_app_error().into_response();
+    quota.apply(&mut res);
+    res
+}
+
+/// Runs a mutating call under its `Idempotency-Key`, if it has one: the same key and
+/// `fingerprint` (method, path and body) answer the saved response again, another body
+/// 422, a retry while the first is running 409. Keys are per workspace and mode; a
+/// server error is not saved, so it can be retried.
+async fn idempotent(
+    m: &msgbuddy_messaging::Messaging,
+    caller: &Caller,
+    headers: &HeaderMap,
+    quota: &Quota,
+    fingerprint: &str,
+    call: impl Future<Output = msgbuddy_core::Result<(StatusCode, String)>>,
+) -> Response {
+    let ws = caller.member.workspace_id.as_str();
+    let mode = caller.mode.as_str();
+    let key = match headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+    {
+        None => None,
+        Some(raw) => match idempotency::parse_key(raw) {
+            Ok(k) => Some(k),
+            Err(e) => return failure(e.into(), quota),
+        },
+    };
+    if let Some(key) = &key {
+        let hash = msgbuddy_core::crypto::token_hash(fingerprint);
+        match idempotency::begin(m.db(), ws, mode, key, &hash).await {
+            Ok(Begin::Proceed) => {}
+            Ok(Begin::Replay { status, body }) => {
+                let mut res = json_answer(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                    body,
+                    quota,
+                );
+                res.headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                return res;
+            }
+            Err(e) => return failure(e, quota),
+        }
+    }
+    let (status, answer) = match call.await {
+        Ok(ok) => ok,
+        Err(e) => {
+            let e = e.into_app_error();
+            let status = StatusCode::from_u16(e.code.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, e.to_body().to_string())
+        }
+    };
+    if let Some(key) = &key {
+        let saved = if status.is_server_error() {
+            idempotency::abandon(m.db(), ws, mode, key).await
+        } else {
+            idempotency::finish(m.db(), ws, mode, key, status.as_u16(), &answer).await
+        };
+        if let Err(e) = saved {
+            tracing::error!(error = %e, "could not save an idempotent answer");
+        }
+    }
+    json_answer(status, answer, quota)
 }
 
 /// A key's calls in the current minute, for the `RateLimit-*` headers.

@@ -1,0 +1,207 @@
+//! Files customers send: downloaded from the provider in the background.
+//!
+//! An inbound message with a file is stored at once with the provider's reference, and a
+//! `media_downloads` row in the same transaction. The downloader takes due rows, asks the
+//! channel's adapter for the bytes (which fetches only from the provider's own hosts),
+//! keeps them in the media library and points the message at its copy, with a
+//! `message.updated` event. Failures retry with backoff; after the last attempt the row
+//! stays `failed` with the reason, and the message keeps showing the file as unavailable.
+
+use crate::Messaging;
+use crate::accounts;
+use crate::dispatch::backoff;
+use crate::messages::view_in;
+use msgbuddy_core::db::now_ms;
+use msgbuddy_core::events::Pending;
+use msgbuddy_core::{Error, Result};
+use msgbuddy_domain::DomainEvent;
+use msgbuddy_domain::message::Content;
+use msgbuddy_media::{MAX_BYTES, NewFile, Origin};
+use sqlx::{AnyConnection, Row};
+use std::time::Duration;
+
+/// Attempts before a download is given up.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Queues the download of an inbound message's file (in the transaction that stores it).
+pub(crate) async fn queue_download(
+    conn: &mut AnyConnection,
+    message_id: &str,
+    channel_id: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO media_downloads (message_id, channel_account_id, next_attempt_at) VALUES ($1, $2, $3)",
+    )
+    .bind(message_id)
+    .bind(channel_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What became of one download.
+enum Outcome {
+    Stored,
+    /// Nothing to fetch (the adapter has no files, or the message is gone).
+    Nothing,
+    Failed {
+        retry: bool,
+        reason: String,
+    },
+}
+
+/// Downloads due files, a few at a time. Returns how many rows it handled.
+pub async fn download_due(m: &Messaging) -> Result<usize> {
+    let now = now_ms();
+    let rows = sqlx::query(
+        "SELECT d.message_id, d.channel_account_id, d.attempts FROM media_downloads d \
+         WHERE d.state = 'waiting' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at LIMIT 8",
+    )
+    .bind(now)
+    .fetch_all(m.db().reader())
+    .await?;
+    for row in &rows {
+        let message_id: String = row.try_get(0)?;
+        let channel_id: String = row.try_get(1)?;
+        let attempts: i64 = row.try_get(2)?;
+        let outcome = download_one(m, &message_id, &channel_id)
+            .await
+            .unwrap_or_else(|e| Outcome::Failed {
+                retry: true,
+                reason: e.to_string(),
+            });
+        match outcome {
+            Outcome::Stored | Outcome::Nothing => {
+                sqlx::query("DELETE FROM media_downloads WHERE message_id = $1")
+                    .bind(&message_id)
+                    .execute(m.db().writer())
+                    .await?;
+            }
+            Outcome::Failed { retry, reason } => {
+                let attempts = attempts + 1;
+                let give_up = !retry || attempts >= MAX_ATTEMPTS;
+                tracing::warn!(message = %message_id, attempts, give_up, %reason, "inbound media download failed");
+                let wait = i64::try_from(backoff(attempts).as_millis()).unwrap_or(i64::MAX);
+                sqlx::query(
+                    "UPDATE media_downloads SET attempts = $1, last_error = $2, state = $3, next_attempt_at = $4 WHERE message_id = $5",
+                )
+                .bind(attempts)
+                .bind(&reason)
+                .bind(if give_up { "failed" } else { "waiting" })
+                .bind(now_ms().saturating_add(wait))
+                .bind(&message_id)
+                .execute(m.db().writer())
+                .await?;
+            }
+        }
+    }
+    Ok(rows.len())
+}
+
+async fn download_one(m: &Messaging, message_id: &str, channel_id: &str) -> Result<Outcome> {
+    let Some(row) =
+        sqlx::query("SELECT workspace_id, is_test, content FROM messages WHERE id = $1")
+            .bind(message_id)
+            .fetch_optional(m.db().reader())
+            .await?
+    else {
+        return Ok(Outcome::Nothing);
+    };
+    let workspace_id: String = row.try_get(0)?;
+    let is_test = crate::flag(&row, 1)?;
+    let content: String = row.try_get(2)?;
+    let Ok(Content::Media(media)) = serde_json::from_str::<Content>(&content) else {
+        return Ok(Outcome::Nothing);
+    };
+    let channel = accounts::load(m, channel_id).await?;
+    let fetched = match channel.provider.fetch_media(&media, MAX_BYTES).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(Outcome::Nothing),
+        Err(e) => {
+            let retry = matches!(
+                e.class,
+                msgbuddy_channels::ErrorClass::Retryable
+                    | msgbuddy_channels::ErrorClass::Throttled { .. }
+            );
+            return Ok(Outcome::Failed {
+                retry,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let file = match m
+        .media
+        .save(
+            m.db(),
+            NewFile {
+                workspace_id: &workspace_id,
+                is_test,
+                bytes: &fetched.bytes,
+                filename: media.filename.as_deref(),
+                origin: Origin::Inbound,
+                created_by: None,
+            },
+        )
+        .await
+    {
+        Ok(file) => file,
+        Err(Error::App(e)) => {
+            return Ok(Outcome::Failed {
+                retry: false,
+                reason: e.message,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let mut stored = file.to_media(media.caption.clone());
+    // The provider's reference stays, for a later look-up at the provider.
+    stored.provider_id = media.provider_id.clone();
+    let content = serde_json::to_string(&Content::Media(stored))
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let mut tx = m.db().writer().begin().await?;
+    sqlx::query("UPDATE messages SET content = $1, updated_at = $2 WHERE id = $3")
+        .bind(content)
+        .bind(now_ms())
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+    let message = view_in(&mut tx, message_id).await?;
+    let mut pending = Pending::default();
+    m.bus
+        .record(
+            &mut tx,
+            &mut pending,
+            &workspace_id,
+            &DomainEvent::MessageUpdated {
+                message: Box::new(message),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    m.bus.committed(pending);
+    Ok(Outcome::Stored)
+}
+
+/// Downloads due files every second until `shutdown` flips.
+pub async fn run(m: Messaging, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let handled = match download_due(&m).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "media downloader failed");
+                0
+            }
+        };
+        if handled == 0 {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

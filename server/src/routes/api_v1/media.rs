@@ -1,0 +1,90 @@
+//! `POST /api/v1/media`: upload a file to send with `media.media_id`.
+
+use super::{caller, failure};
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use msgbuddy_core::crypto::sha256_hex;
+use msgbuddy_domain::AppError;
+use msgbuddy_messaging::api::{self, ApiMedia};
+
+/// The upload form, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file. Its type is read from its content; images (JPEG, PNG, GIF, WebP), video
+    /// (MP4, 3GP), audio (MP3, M4A, AAC, OGG, AMR), PDF, Office documents and plain text
+    /// are taken, up to 100 MB (each channel's own limit is checked when it is sent).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Upload a file.
+#[utoipa::path(
+    post,
+    path = "/api/v1/media",
+    tag = "media",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this call safe, as for messages.")),
+    responses(
+        (status = 201, description = "Stored; send it with `media.media_id`", body = ApiMedia),
+        (status = 401, description = "No valid API key", body = super::docs::ErrorEnvelope),
+        (status = 413, description = "Larger than 100 MB", body = super::docs::ErrorEnvelope),
+        (status = 422, description = "No file, or a type msgbuddy does not send", body = super::docs::ErrorEnvelope),
+        (status = 429, description = "Over the key's rate limit; see Retry-After", body = super::docs::ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (caller, quota) = match caller(&state, &headers).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let m = &state.services.messaging;
+    let fingerprint = format!("POST /api/v1/media\n{}", sha256_hex(&body));
+    let file = match read_file(&headers, body).await {
+        Ok(f) => f,
+        Err(e) => return failure(e.into(), &quota),
+    };
+    super::idempotent(m, &caller, &headers, &quota, &fingerprint, async {
+        let (bytes, name) = file;
+        let media = api::upload(m, &caller, &bytes, name.as_deref()).await?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::to_string(&media).unwrap_or_default(),
+        ))
+    })
+    .await
+}
+
+/// The `file` part of a multipart body and its file name.
+async fn read_file(headers: &HeaderMap, body: Bytes) -> Result<(Bytes, Option<String>), AppError> {
+    let mut request = Request::new(Body::from(body));
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        request
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    let mut form = Multipart::from_request(request, &()).await.map_err(|_| {
+        AppError::validation("Send the file as multipart/form-data, in a part named `file`.")
+    })?;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::validation(format!("The multipart body is malformed: {e}")))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(|e| {
+                AppError::validation(format!("The file part could not be read: {e}"))
+            })?;
+            return Ok((bytes, name));
+        }
+    }
+    Err(AppError::invalid_field(
+        "file",
+        "The body has no part named `file`.",
+    ))
+}
