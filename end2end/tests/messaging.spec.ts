@@ -130,4 +130,10 @@ test("the demo workspace has Sandbox conversations to look at", async ({ page })
   await page.getByTestId("nav-conversations").click();
   await expect(page.getByTestId("conversation-row")).toHaveCount(3);
   await expect(page.getByTestId("conversation-row").filter({ hasText: "Ana Souza" })).toBeVisible();
+  // Ana got her shipping label as a picture, shown from msgbuddy's own copy.
+  await page.getByTestId("conversation-row").filter({ hasText: "Ana Souza" }).getByRole("link").click();
+  const label = page.getByTestId("message-media").last();
+  await expect(label).toHaveAttribute("data-kind", "image");
+  await expect(label.locator("img")).toHaveJSProperty("naturalWidth", 96);
+  await expect(label.getByTestId("message-media-link")).toContainText("shipping-label.png");
 });

@@ -1,11 +1,15 @@
 //! The pipeline's demo data: a few customers writing to the demo workspace's Sandbox
-//! channel, and replies on their way, so a first run shows messages moving.
+//! channel, and replies on their way (one with a file), so a first run shows messages
+//! moving.
 
 use crate::{Messaging, inbound, messages, sandbox};
 use msgbuddy_core::Result;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_domain::Role;
 use msgbuddy_domain::message::Content;
+
+/// A small picture of a shipping label, sent to the first customer.
+const LABEL_PNG: &[u8] = include_bytes!("demo_label.png");
 
 const CUSTOMERS: [(&str, &str, &str, Option<&str>); 3] = [
     (
@@ -63,5 +67,34 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
             .await?;
         }
     }
+    let (phone, name, _, _) = CUSTOMERS[0];
+    let label = m
+        .media
+        .upload(
+            m.db(),
+            &owner,
+            false,
+            LABEL_PNG,
+            Some("shipping-label.png"),
+            Some(user_id),
+        )
+        .await?;
+    messages::send(
+        m,
+        messages::Sender {
+            member: &owner,
+            user_id: Some(user_id),
+            source: "inbox",
+            is_test: false,
+        },
+        messages::To::Address {
+            channel_id: &channel,
+            address: phone,
+            name: Some(name),
+        },
+        Content::Media(label.to_media(Some("Your shipping label".to_owned()))),
+        None,
+    )
+    .await?;
     Ok(())
 }

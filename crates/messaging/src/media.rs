@@ -13,7 +13,7 @@ use crate::dispatch::backoff;
 use crate::messages::view_in;
 use msgbuddy_core::db::now_ms;
 use msgbuddy_core::events::Pending;
-use msgbuddy_core::{Error, Result};
+use msgbuddy_core::{Backend, Error, Result};
 use msgbuddy_domain::DomainEvent;
 use msgbuddy_domain::message::Content;
 use msgbuddy_media::{MAX_BYTES, NewFile, Origin};
@@ -22,6 +22,9 @@ use std::time::Duration;
 
 /// Attempts before a download is given up.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// How long a claimed download is left to its instance.
+const LEASE_MS: i64 = 10 * 60 * 1000;
 
 /// Queues the download of an inbound message's file (in the transaction that stores it).
 pub(crate) async fn queue_download(
@@ -55,12 +58,21 @@ enum Outcome {
 /// Downloads due files, a few at a time. Returns how many rows it handled.
 pub async fn download_due(m: &Messaging) -> Result<usize> {
     let now = now_ms();
-    let rows = sqlx::query(
-        "SELECT d.message_id, d.channel_account_id, d.attempts FROM media_downloads d \
-         WHERE d.state = 'waiting' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at LIMIT 8",
-    )
+    let skip_locked = match m.db().backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // Claimed rows are pushed past the lease: another instance leaves them alone, and a
+    // download cut off by a crash is taken again after it.
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE media_downloads SET next_attempt_at = $1 \
+         WHERE message_id IN (SELECT message_id FROM media_downloads WHERE state = 'waiting' AND next_attempt_at <= $2 \
+                              ORDER BY next_attempt_at LIMIT 8{skip_locked}) \
+         RETURNING message_id, channel_account_id, attempts"
+    )))
+    .bind(now + LEASE_MS)
     .bind(now)
-    .fetch_all(m.db().reader())
+    .fetch_all(m.db().writer())
     .await?;
     for row in &rows {
         let message_id: String = row.try_get(0)?;

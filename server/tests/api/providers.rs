@@ -197,6 +197,20 @@ async fn whatsapp_channel(app: &TestApp, owner: &mut Browser, ws: &str) -> Strin
     channel["id"].as_str().expect("id").to_owned()
 }
 
+/// Runs the media downloader once; the content of the message the provider calls `id`.
+async fn after_download(app: &TestApp, id: &str) -> Value {
+    msgbuddy_messaging::media::download_due(&app.messaging)
+        .await
+        .expect("download");
+    let content = single(
+        app,
+        "SELECT content FROM messages WHERE provider_message_id = $1",
+        id,
+    )
+    .await;
+    serde_json::from_str(&content).expect("json")
+}
+
 async fn single(app: &TestApp, sql: &'static str, bind: &str) -> String {
     sqlx::query(sql)
         .bind(bind)
@@ -728,6 +742,54 @@ async fn telegram_registers_its_webhook_with_a_secret_and_speaks_the_bot_api() {
             .await,
             "sent"
         );
+
+        // A photo: Telegram's largest size is fetched by getFile and its file path.
+        Mock::given(method("POST"))
+            .and(path(format!("/bot{token}/getFile")))
+            .and(body_string_contains("AgACAgIAAxkBAAIBZ2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": true, "result": {
+                "file_id": "AgACAgIAAxkBAAIBZ2", "file_unique_id": "AQADb6sxG", "file_size": JPEG.len(),
+                "file_path": "photos/file_7.jpg" } })))
+            .mount(&bot)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/file/bot{token}/photos/file_7.jpg")))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(JPEG))
+            .mount(&bot)
+            .await;
+        let photo = serde_json::to_vec(&json!({ "update_id": 10001, "message": {
+            "message_id": 1366, "from": { "id": 1111111, "is_bot": false, "first_name": "Test" },
+            "chat": { "id": 1111111, "type": "private", "first_name": "Test" }, "date": 1441645540,
+            "photo": [
+                { "file_id": "AgACAgIAAxkBAAIBZ1", "file_unique_id": "AQADb6sxGs", "file_size": 1200, "width": 90, "height": 67 },
+                { "file_id": "AgACAgIAAxkBAAIBZ2", "file_unique_id": "AQADb6sxG", "file_size": JPEG.len(), "width": 800, "height": 600 }
+            ],
+            "caption": "Broken on arrival" } }))
+        .expect("json");
+        assert_eq!(
+            post(
+                &app,
+                &hook,
+                photo,
+                &[("x-telegram-bot-api-secret-token", secret.clone())]
+            )
+            .await
+            .0,
+            200
+        );
+        settle(&app, 5).await;
+        let content = after_download(&app, "1111111:1366").await;
+        assert_eq!(content["kind"], "image", "{content}");
+        assert_eq!(content["caption"], "Broken on arrival");
+        assert_eq!(content["mime_type"], "image/jpeg");
+        let media_id = content["media_id"].as_str().expect("downloaded");
+        let res = owner
+            .client
+            .get(format!("{}/media/{media_id}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.bytes().await.expect("bytes").as_ref(), JPEG);
     }
 }
 
@@ -894,7 +956,7 @@ async fn twilio_sms_validates_sends_and_verifies_signed_callbacks() {
                 &app,
                 &hook,
                 inbound_body.into(),
-                &[form_type, ("x-twilio-signature", signed)]
+                &[form_type.clone(), ("x-twilio-signature", signed)]
             )
             .await
             .0,
@@ -910,6 +972,61 @@ async fn twilio_sms_validates_sends_and_verifies_signed_callbacks() {
             .await,
             "Is the shop open?"
         );
+
+        // An MMS: its MediaUrl on Twilio's API host answers (with the account's basic
+        // auth) by a redirect to the media CDN, here the same local host. A redirect
+        // anywhere else is not followed.
+        let media_path = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages/MMin2/Media/ME557ce644e5ab84fa21cc21112e22c485";
+        Mock::given(method("GET"))
+            .and(path(media_path))
+            .and(header(
+                "authorization",
+                "Basic QUNhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYTp0d2lsaW8tYXV0aC10b2tlbg==",
+            ))
+            .respond_with(
+                ResponseTemplate::new(307)
+                    .insert_header("location", format!("{}/cdn/ME557c.jpg", twilio.uri())),
+            )
+            .mount(&twilio)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/cdn/ME557c.jpg"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "image/jpeg")
+                    .set_body_bytes(JPEG),
+            )
+            .mount(&twilio)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages/MMin3/Media/MEevil"))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", "https://evil.example/steal"))
+            .mount(&twilio)
+            .await;
+        for (sid, media) in [("MMin2", media_path.to_owned()), ("MMin3", "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages/MMin3/Media/MEevil".to_owned())] {
+            let body = format!(
+                "SmsMessageSid={sid}&NumMedia=1&MediaContentType0=image%2Fjpeg&MediaUrl0={}&SmsStatus=received&Body=&To=%2B15017250604&MessageSid={sid}&AccountSid=ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&From=%2B14155551234&ApiVersion=2010-04-01",
+                msgbuddy_domain::values::query_value(&format!("{}{media}", twilio.uri()))
+            );
+            let signed = msgbuddy_channels::twilio::sign(
+                "twilio-auth-token",
+                &format!("{}{hook}", app.base),
+                &msgbuddy_channels::http::form_pairs(&body),
+            );
+            let answer = post(&app, &hook, body.into_bytes(), &[form_type.clone(), ("x-twilio-signature", signed)]).await;
+            assert_eq!(answer.0, 200);
+        }
+        settle(&app, 5).await;
+        let content = after_download(&app, "MMin2").await;
+        assert_eq!(content["mime_type"], "image/jpeg", "{content}");
+        assert!(content["media_id"].as_str().is_some(), "{content}");
+        let refused = single(
+            &app,
+            "SELECT d.last_error FROM media_downloads d JOIN messages m ON m.id = d.message_id WHERE m.provider_message_id = $1",
+            "MMin3",
+        )
+        .await;
+        assert!(refused.contains("evil.example"), "{refused}");
     }
 }
 
@@ -1189,18 +1306,7 @@ async fn whatsapp_media_goes_out_by_signed_link_and_comes_in_from_metas_hosts_on
             "wamid.IMG1",
         )
         .await;
-        msgbuddy_messaging::media::download_due(&app.messaging)
-            .await
-            .expect("download");
-        let content: Value = serde_json::from_str(
-            &single(
-                &app,
-                "SELECT content FROM messages WHERE id = $1",
-                &message_id,
-            )
-            .await,
-        )
-        .expect("json");
+        let content = after_download(&app, "wamid.IMG1").await;
         assert_eq!(content["kind"], "image", "{content}");
         assert_eq!(content["caption"], "The scratch on the lid");
         assert_eq!(content["provider_id"], "1037543291543636");
@@ -1232,9 +1338,13 @@ async fn whatsapp_media_goes_out_by_signed_link_and_comes_in_from_metas_hosts_on
             "wamid.IMG2",
         )
         .await;
-        msgbuddy_messaging::media::download_due(&app.messaging)
-            .await
-            .expect("download");
+        assert!(
+            after_download(&app, "wamid.IMG2")
+                .await
+                .get("media_id")
+                .is_none(),
+            "nothing kept from a URL off Meta's hosts"
+        );
         let row =
             sqlx::query("SELECT state, last_error FROM media_downloads WHERE message_id = $1")
                 .bind(&second)
@@ -1245,11 +1355,6 @@ async fn whatsapp_media_goes_out_by_signed_link_and_comes_in_from_metas_hosts_on
             (row.try_get(0).expect("s"), row.try_get(1).expect("e"));
         assert_eq!(state, "failed");
         assert!(error.contains("provider's own hosts"), "{error}");
-        let content: Value = serde_json::from_str(
-            &single(&app, "SELECT content FROM messages WHERE id = $1", &second).await,
-        )
-        .expect("json");
-        assert!(content.get("media_id").is_none(), "nothing kept: {content}");
 
         // The reply with a file: Meta gets a link to it, signed for that file alone.
         let conversation = single(
