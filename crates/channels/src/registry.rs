@@ -195,8 +195,13 @@ pub fn setting<'a>(settings: &'a serde_json::Value, name: &str) -> Option<&'a st
         .filter(|v| !v.is_empty())
 }
 
+/// A numeric setting, stored as text by the settings form or as a JSON number by anything
+/// else that writes settings.
 fn number<T: std::str::FromStr>(settings: &serde_json::Value, name: &str) -> Option<T> {
-    setting(settings, name).and_then(|v| v.parse().ok())
+    match settings.get(name) {
+        Some(serde_json::Value::Number(n)) => n.to_string().parse().ok(),
+        _ => setting(settings, name).and_then(|v| v.parse().ok()),
+    }
 }
 
 /// An email account's settings and secrets; ports must be numbers.
@@ -300,5 +305,28 @@ pub fn connect(
             http.clone(),
         ))),
         ChannelKind::Email => Ok(Arc::new(crate::email::Email::new(email_config(account)?))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sandbox_settings_read_numbers_written_as_text_or_as_numbers() {
+        let s = super::sandbox_settings(&serde_json::json!({
+            "sent_after_ms": "5",
+            "delivered_after_ms": 0,
+            "read_after_ms": "soon",
+            "failure_percent": 250,
+        }));
+        assert_eq!(
+            (
+                s.sent_after_ms,
+                s.delivered_after_ms,
+                s.read_after_ms,
+                s.failure_percent
+            ),
+            (5, 0, 4_000, 100),
+            "unreadable values keep their default; percentages stop at 100"
+        );
     }
 }

@@ -159,6 +159,77 @@ pub(crate) fn role_at(row: &sqlx::any::AnyRow, idx: usize) -> Result<msgbuddy_do
         .map_err(|_| crate::Error::internal(format!("unknown role `{raw}` in the database")))
 }
 
+/// Most parameters one statement binds in set-based writes: under SQLite's limit (32,766)
+/// and PostgreSQL's (65,535), with room for a few shared ones.
+pub const MAX_PARAMS: usize = 30_000;
+
+/// Rows of `columns` parameters each that fit in one statement.
+pub fn rows_per_statement(columns: usize) -> usize {
+    (MAX_PARAMS / columns.max(1)).max(1)
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` parameters, numbered from `first`:
+/// the `VALUES` list of a multi-row insert or of an `UPDATE ... FROM (VALUES ...)`.
+pub fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for col in 0..columns {
+            if col > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(first + row * columns + col).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `sql`, written with `$1, $2, ...` for both backends, made positional (`?`) when `conn`
+/// is SQLite and each parameter appears once, in order.
+///
+/// sqlx's SQLite driver asks SQLite for the name of every numbered parameter it binds, and
+/// SQLite finds it by a linear scan: a statement of P numbered parameters costs P² to
+/// bind, which for a multi-row write of thousands of parameters outweighs the write.
+/// Anonymous `?` parameters skip the lookup. SQL whose numbers repeat or run out of order
+/// is returned as it is (correct, only slower).
+pub fn positional(conn: &sqlx::AnyConnection, sql: String) -> String {
+    if conn.backend_name() != "SQLite" {
+        return sql;
+    }
+    anonymous_parameters(&sql).unwrap_or(sql)
+}
+
+/// `sql` with `$1, $2, ...` as `?`, if they appear once each and in order.
+fn anonymous_parameters(sql: &str) -> Option<String> {
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1usize;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let mut n = 0usize;
+        let mut digits = 0;
+        while let Some(v) = chars.peek().and_then(|d| d.to_digit(10)) {
+            n = n.checked_mul(10)?.checked_add(v as usize)?;
+            digits += 1;
+            chars.next();
+        }
+        if digits == 0 || n != expected {
+            return None;
+        }
+        expected += 1;
+        out.push('?');
+    }
+    Some(out)
+}
+
 /// Milliseconds since the Unix epoch, the one timestamp format in the database.
 pub fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()
@@ -201,7 +272,34 @@ fn unique_micros() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::new_id;
+    use super::{anonymous_parameters, new_id, placeholders};
+
+    #[test]
+    fn placeholders_number_rows_and_columns_from_the_first() {
+        assert_eq!(placeholders(2, 2, 1), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(1, 3, 4), "($4, $5, $6)");
+        assert_eq!(placeholders(0, 3, 1), "");
+    }
+
+    #[test]
+    fn numbered_parameters_become_anonymous_only_when_in_order_and_once_each() {
+        assert_eq!(
+            anonymous_parameters("UPDATE t SET a = $1 FROM (VALUES ($2, $3)) AS v WHERE b = $4")
+                .as_deref(),
+            Some("UPDATE t SET a = ? FROM (VALUES (?, ?)) AS v WHERE b = ?")
+        );
+        assert_eq!(
+            anonymous_parameters("SELECT 1").as_deref(),
+            Some("SELECT 1")
+        );
+        assert_eq!(anonymous_parameters("a = $1 OR b = $1"), None, "repeated");
+        assert_eq!(
+            anonymous_parameters("a = $2 AND b = $1"),
+            None,
+            "out of order"
+        );
+        assert_eq!(anonymous_parameters("price = '$'"), None, "a bare dollar");
+    }
 
     #[test]
     fn ids_made_in_a_burst_are_unique_and_sort_in_creation_order() {

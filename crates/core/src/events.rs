@@ -11,7 +11,7 @@
 //! `NOTIFY` on PostgreSQL, sent inside the transaction so it is delivered only on commit and
 //! reaches every server instance listening on the database.
 
-use crate::db::{Backend, Db, now_ms};
+use crate::db::{Backend, Db, now_ms, placeholders, positional, rows_per_statement};
 use crate::error::Result;
 use msgbuddy_domain::{DomainEvent, EventEnvelope};
 use sqlx::{AnyConnection, Row};
@@ -36,6 +36,39 @@ pub struct EventBus {
 #[derive(Debug, Default)]
 #[must_use = "call EventBus::committed after the transaction commits"]
 pub struct Pending(Vec<Wakeup>);
+
+/// Events gathered over a batch of work, per workspace in the order they happened, to be
+/// recorded together by [`Batch::record`] before the transaction commits.
+#[derive(Debug, Default)]
+#[must_use = "call Batch::record before the transaction commits"]
+pub struct Batch(Vec<(String, Vec<DomainEvent>)>);
+
+impl Batch {
+    pub fn push(&mut self, workspace_id: &str, event: DomainEvent) {
+        match self.0.iter_mut().find(|(ws, _)| ws == workspace_id) {
+            Some((_, events)) => events.push(event),
+            None => self.0.push((workspace_id.to_owned(), vec![event])),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Records every gathered event inside the caller's transaction.
+    pub async fn record(
+        self,
+        bus: &EventBus,
+        conn: &mut AnyConnection,
+        pending: &mut Pending,
+    ) -> Result<()> {
+        for (workspace_id, events) in self.0 {
+            bus.record_all(conn, pending, &workspace_id, &events)
+                .await?;
+        }
+        Ok(())
+    }
+}
 
 impl EventBus {
     /// Creates the bus; on PostgreSQL also starts listening for other instances' events.
@@ -79,37 +112,68 @@ impl EventBus {
         workspace_id: &str,
         event: &DomainEvent,
     ) -> Result<i64> {
-        let seq: i64 = sqlx::query(
-            "UPDATE workspaces SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+        self.record_all(conn, pending, workspace_id, std::slice::from_ref(event))
+            .await
+    }
+
+    /// Stores `events` as the next events of `workspace_id`, in order, inside the caller's
+    /// transaction, and returns the last sequence number. However many there are, the
+    /// counter moves once and the rows go in with multi-row inserts: a batch of receipts
+    /// costs a few statements, not two per event.
+    pub async fn record_all(
+        &self,
+        conn: &mut AnyConnection,
+        pending: &mut Pending,
+        workspace_id: &str,
+        events: &[DomainEvent],
+    ) -> Result<i64> {
+        let count = i64::try_from(events.len())
+            .map_err(|_| crate::Error::internal("too many events for one transaction"))?;
+        if count == 0 {
+            return Ok(0);
+        }
+        let last: i64 = sqlx::query(
+            "UPDATE workspaces SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
         )
         .bind(workspace_id)
+        .bind(count)
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
-        let payload =
-            serde_json::to_string(event).map_err(|e| crate::Error::internal(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO workspace_events (workspace_id, seq, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(workspace_id)
-        .bind(seq)
-        .bind(event.name())
-        .bind(payload)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+        let now = now_ms();
+        let mut seq = last - count;
+        for chunk in events.chunks(rows_per_statement(5)) {
+            let sql = format!(
+                "INSERT INTO workspace_events (workspace_id, seq, kind, payload, created_at) VALUES {}",
+                placeholders(chunk.len(), 5, 1)
+            );
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
+            for event in chunk {
+                seq += 1;
+                let payload = serde_json::to_string(event)
+                    .map_err(|e| crate::Error::internal(e.to_string()))?;
+                insert = insert
+                    .bind(workspace_id)
+                    .bind(seq)
+                    .bind(event.name())
+                    .bind(payload)
+                    .bind(now);
+            }
+            insert.execute(&mut *conn).await?;
+        }
         if self.db.backend() == Backend::Postgres {
+            // One wake-up names the newest: subscribers read everything up to it.
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
-                .bind(format!("{workspace_id} {seq}"))
+                .bind(format!("{workspace_id} {last}"))
                 .execute(&mut *conn)
                 .await?;
         }
         pending.0.push(Wakeup {
             workspace_id: workspace_id.to_owned(),
-            seq,
+            seq: last,
         });
-        Ok(seq)
+        Ok(last)
     }
 
     /// Wakes this instance's subscribers once the transaction holding `pending` committed.

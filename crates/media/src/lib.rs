@@ -232,6 +232,18 @@ impl Library {
         Ok(media)
     }
 
+    /// Removes a file nothing refers to yet (an upload whose message was refused).
+    pub async fn discard(&self, db: &Db, media: &MediaFile) -> Result<()> {
+        sqlx::query("DELETE FROM media_files WHERE id = $1")
+            .bind(&media.id)
+            .execute(db.writer())
+            .await?;
+        self.store
+            .delete(&media.key())
+            .await
+            .map_err(|e| Error::internal(format!("removing media {}: {e}", media.id)))
+    }
+
     /// A member's upload, to attach to a message.
     pub async fn upload(
         &self,

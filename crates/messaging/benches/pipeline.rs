@@ -32,8 +32,6 @@ use sqlx::Row;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CONCURRENT_CALLERS: usize = 16;
-
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn count_from_env(name: &str, default: usize) -> usize {
@@ -153,6 +151,22 @@ async fn run(db: &Db, messages: usize, webhooks: usize) -> Result<Report, BoxErr
     .bind(&sandbox)
     .execute(db.writer())
     .await?;
+    // Read back as the adapter reads them: a delay left at its default would measure the
+    // Sandbox's waiting, not the pipeline.
+    let stored: String = sqlx::query("SELECT settings FROM channel_accounts WHERE id = $1")
+        .bind(&sandbox)
+        .fetch_one(db.reader())
+        .await?
+        .try_get(0)?;
+    let delays = msgbuddy_channels::registry::sandbox_settings(&serde_json::from_str(&stored)?);
+    if (
+        delays.sent_after_ms,
+        delays.delivered_after_ms,
+        delays.read_after_ms,
+    ) != (0, 0, 0)
+    {
+        return Err(format!("the Sandbox's receipt delays did not take: {delays:?}").into());
+    }
     let caller = caller(&m, &member, &demo.user_id).await?;
 
     let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
@@ -167,11 +181,12 @@ async fn run(db: &Db, messages: usize, webhooks: usize) -> Result<Report, BoxErr
 
     let start = Instant::now();
     let caller = Arc::new(caller);
-    let senders: Vec<_> = (0..CONCURRENT_CALLERS)
+    let callers = count_from_env("BENCH_CALLERS", 16);
+    let senders: Vec<_> = (0..callers)
         .map(|task| {
             let (m, caller) = (m.clone(), caller.clone());
             tokio::spawn(async move {
-                for i in (task..messages).step_by(CONCURRENT_CALLERS) {
+                for i in (task..messages).step_by(callers) {
                     let req = send_request(i);
                     api::send(&m, &caller, &req).await?;
                 }
@@ -183,13 +198,23 @@ async fn run(db: &Db, messages: usize, webhooks: usize) -> Result<Report, BoxErr
         s.await??;
     }
     let accepted = start.elapsed();
+    // Every message is stored by now; counting the few not yet read (an index range that
+    // shrinks) keeps the poll from competing with the pipeline, as counting the read ones
+    // (a range that grows to all of them) would.
     wait_until(
         db,
-        "SELECT COUNT(*) FROM messages WHERE status = 'read'",
-        messages,
-        false,
+        "SELECT COUNT(*) FROM messages WHERE status IN ('pending', 'sent', 'delivered')",
+        0,
+        true,
     )
     .await?;
+    let read: i64 = sqlx::query("SELECT COUNT(*) FROM messages WHERE status = 'read'")
+        .fetch_one(db.reader())
+        .await?
+        .try_get(0)?;
+    if usize::try_from(read).ok() != Some(messages) {
+        return Err(format!("{read} of {messages} messages ended read").into());
+    }
     let pipeline = start.elapsed();
 
     // Ingestion alone first (the processor paused), then processing what was stored.
@@ -300,11 +325,12 @@ async fn webhook_ingestion(
     };
     let bodies = Arc::new(bodies);
     let start = Instant::now();
-    let tasks: Vec<_> = (0..CONCURRENT_CALLERS)
+    let callers = count_from_env("BENCH_CALLERS", 16);
+    let tasks: Vec<_> = (0..callers)
         .map(|task| {
             let (m, bodies, sandbox) = (m.clone(), bodies.clone(), sandbox.to_owned());
             tokio::spawn(async move {
-                for i in (task..bodies.len()).step_by(CONCURRENT_CALLERS) {
+                for i in (task..bodies.len()).step_by(callers) {
                     let (body, signature) = &bodies[i];
                     let headers = vec![
                         ("content-type".to_owned(), "application/json".to_owned()),
@@ -347,15 +373,12 @@ async fn raw_inserts(db: &Db) -> Result<f64, BoxError> {
     let body = "x".repeat(200);
     let start = Instant::now();
     for batch in 0..ROWS / BATCH {
-        let mut sql = String::from("INSERT INTO bench_raw (id, workspace_id, body, at) VALUES ");
-        for row in 0..BATCH {
-            if row > 0 {
-                sql.push(',');
-            }
-            let n = row * 4;
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
-        }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut tx = db.writer().begin().await?;
+        let sql = format!(
+            "INSERT INTO bench_raw (id, workspace_id, body, at) VALUES {}",
+            msgbuddy_core::db::placeholders(BATCH, 4, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(msgbuddy_core::db::positional(&tx, sql)));
         for row in 0..BATCH {
             query = query
                 .bind(format!("raw_{batch}_{row}"))
@@ -363,7 +386,6 @@ async fn raw_inserts(db: &Db) -> Result<f64, BoxError> {
                 .bind(body.clone())
                 .bind(i64::try_from(row).unwrap_or(0));
         }
-        let mut tx = db.writer().begin().await?;
         query.execute(&mut *tx).await?;
         tx.commit().await?;
     }

@@ -10,7 +10,7 @@ use msgbuddy_domain::values::{Email, Phone};
 use sqlx::{AnyConnection, Row};
 
 /// Which contact column a channel's addresses live in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AddressKind {
     Phone,
     Telegram,
@@ -26,7 +26,7 @@ impl AddressKind {
         }
     }
 
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             AddressKind::Phone => "phone",
             AddressKind::Telegram => "telegram_id",
@@ -73,9 +73,48 @@ pub struct ContactFlags {
     pub blocked: bool,
 }
 
-/// Finds the contact with `address` (already normalised), or creates it named `name` (or
-/// the address). Safe when two messages from a new customer arrive at once.
-pub async fn find_or_create(
+/// A contact's id, name and flags, by its address on a channel kind.
+pub async fn find(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    is_test: bool,
+    kind: AddressKind,
+    address: &str,
+) -> Result<Option<(String, String, ContactFlags)>> {
+    let column = kind.column();
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, name, opted_out, blocked FROM contacts WHERE workspace_id = $1 AND is_test = $2 AND {column} = $3"
+    )))
+    .bind(workspace_id)
+    .bind(i64::from(is_test))
+    .bind(address)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| {
+        Ok((
+            row.try_get(0)?,
+            row.try_get(1)?,
+            ContactFlags {
+                opted_out: crate::flag(&row, 2)?,
+                blocked: crate::flag(&row, 3)?,
+            },
+        ))
+    })
+    .transpose()
+}
+
+/// The name a new contact gets: the one the provider or caller gave, if it is readable,
+/// else the address.
+pub fn display_name(name: Option<&str>, address: &str) -> String {
+    name.map(str::trim)
+        .filter(|n| !n.is_empty() && !n.chars().any(msgbuddy_domain::values::is_invisible))
+        .map(|n| n.chars().take(120).collect::<String>())
+        .unwrap_or_else(|| address.to_owned())
+}
+
+/// Creates the contact with this address, or finds the one another writer created a
+/// moment ago; returns its id, name and flags.
+pub async fn create(
     conn: &mut AnyConnection,
     workspace_id: &str,
     is_test: bool,
@@ -84,38 +123,38 @@ pub async fn find_or_create(
     name: Option<&str>,
 ) -> Result<(String, String, ContactFlags)> {
     let column = kind.column();
-    let name = name
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && !n.chars().any(msgbuddy_domain::values::is_invisible))
-        .map(|n| n.chars().take(120).collect::<String>())
-        .unwrap_or_else(|| address.to_owned());
-    let now = now_ms();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    let name = display_name(name, address);
+    let created = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO contacts (id, workspace_id, is_test, name, {column}, created_at, updated_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) ON CONFLICT (workspace_id, is_test, {column}) DO NOTHING"
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) ON CONFLICT (workspace_id, is_test, {column}) DO NOTHING RETURNING id"
     )))
     .bind(new_id("ct"))
     .bind(workspace_id)
     .bind(i64::from(is_test))
     .bind(&name)
     .bind(address)
-    .bind(now)
-    .execute(&mut *conn)
+    .bind(now_ms())
+    .fetch_optional(&mut *conn)
     .await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, name, opted_out, blocked FROM contacts WHERE workspace_id = $1 AND is_test = $2 AND {column} = $3"
-    )))
-    .bind(workspace_id)
-    .bind(i64::from(is_test))
-    .bind(address)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((
-        row.try_get(0)?,
-        row.try_get(1)?,
-        ContactFlags {
-            opted_out: crate::flag(&row, 2)?,
-            blocked: crate::flag(&row, 3)?,
-        },
-    ))
+    match created {
+        Some(row) => Ok((row.try_get(0)?, name, ContactFlags::default())),
+        None => find(conn, workspace_id, is_test, kind, address)
+            .await?
+            .ok_or_else(|| msgbuddy_core::Error::internal("a contact vanished while created")),
+    }
+}
+
+/// The contact with this address, created if there is none.
+pub async fn find_or_create(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    is_test: bool,
+    kind: AddressKind,
+    address: &str,
+    name: Option<&str>,
+) -> Result<(String, String, ContactFlags)> {
+    match find(conn, workspace_id, is_test, kind, address).await? {
+        Some(found) => Ok(found),
+        None => create(conn, workspace_id, is_test, kind, address, name).await,
+    }
 }

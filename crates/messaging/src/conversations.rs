@@ -11,6 +11,57 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::time::Duration;
 
+/// The open conversation of a contact on a channel: its id and when the customer last
+/// wrote in it.
+pub async fn find_open(
+    conn: &mut AnyConnection,
+    is_test: bool,
+    channel_id: &str,
+    contact_id: &str,
+) -> Result<Option<(String, Option<i64>)>> {
+    let row = sqlx::query(
+        "SELECT id, last_inbound_at FROM conversations WHERE channel_account_id = $1 AND contact_id = $2 AND is_test = $3 AND status <> 'resolved'",
+    )
+    .bind(channel_id)
+    .bind(contact_id)
+    .bind(i64::from(is_test))
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Opens a conversation of a contact on a channel, or finds the one another writer opened
+/// a moment ago (there is at most one open per contact and channel).
+pub async fn open(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    is_test: bool,
+    channel_id: &str,
+    contact_id: &str,
+) -> Result<String> {
+    let now = now_ms();
+    let opened = sqlx::query(
+        "INSERT INTO conversations (id, workspace_id, is_test, channel_account_id, contact_id, status, last_message_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $6) \
+         ON CONFLICT (channel_account_id, contact_id, is_test) WHERE status <> 'resolved' DO NOTHING RETURNING id",
+    )
+    .bind(new_id("cv"))
+    .bind(workspace_id)
+    .bind(i64::from(is_test))
+    .bind(channel_id)
+    .bind(contact_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match opened {
+        Some(row) => Ok(row.try_get(0)?),
+        None => find_open(conn, is_test, channel_id, contact_id)
+            .await?
+            .map(|(id, _)| id)
+            .ok_or_else(|| Error::internal("a conversation vanished while opened")),
+    }
+}
+
 /// The open conversation of a contact on a channel, opened if there is none.
 pub async fn find_or_open(
     conn: &mut AnyConnection,
@@ -19,29 +70,10 @@ pub async fn find_or_open(
     channel_id: &str,
     contact_id: &str,
 ) -> Result<String> {
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO conversations (id, workspace_id, is_test, channel_account_id, contact_id, status, last_message_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $6) \
-         ON CONFLICT (channel_account_id, contact_id, is_test) WHERE status <> 'resolved' DO NOTHING",
-    )
-    .bind(new_id("cv"))
-    .bind(workspace_id)
-    .bind(i64::from(is_test))
-    .bind(channel_id)
-    .bind(contact_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let row = sqlx::query(
-        "SELECT id FROM conversations WHERE channel_account_id = $1 AND contact_id = $2 AND is_test = $3 AND status <> 'resolved'",
-    )
-    .bind(channel_id)
-    .bind(contact_id)
-    .bind(i64::from(is_test))
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(row.try_get(0)?)
+    match find_open(conn, is_test, channel_id, contact_id).await? {
+        Some((id, _)) => Ok(id),
+        None => open(conn, workspace_id, is_test, channel_id, contact_id).await,
+    }
 }
 
 /// Moves a conversation to the top with its newest message.

@@ -23,16 +23,16 @@
 
 use crate::Messaging;
 use crate::accounts::{self, Loaded};
-use crate::messages::record_status;
+use crate::messages::{NewStatus, StatusChanges, record_status};
 use crate::sandbox;
 use futures::StreamExt;
 use msgbuddy_channels::{Accepted, EmailThread, ErrorClass, Outbound, ProviderError, Recipient};
-use msgbuddy_core::db::now_ms;
+use msgbuddy_core::db::{now_ms, placeholders, positional, rows_per_statement};
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::{Backend, Result};
 use msgbuddy_domain::message::{ChannelKind, Content, DeliveryStatus};
-use sqlx::Row;
-use std::collections::HashMap;
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -349,6 +349,9 @@ pub fn backoff_from(first: Duration, attempt: i64) -> Duration {
     Duration::from_millis(millis)
 }
 
+/// Writes a chunk of answers in one transaction. Accepted sends, nearly all of them, are
+/// set-based: one update marks them all `sent` (each still conditional on this pass's
+/// lease), one insert keeps their history, one their events, one the Sandbox's receipts.
 async fn write_outcomes(
     m: &Messaging,
     owner: &str,
@@ -358,50 +361,18 @@ async fn write_outcomes(
     let now = now_ms();
     let mut tx = m.db().writer().begin().await?;
     let mut pending = Pending::default();
-    let mut receipts = Vec::new();
+    let mut changes = StatusChanges::default();
+    let mut accepted = Vec::new();
     let mut bad_credentials = Vec::new();
+    let mine = "id = $1 AND lease_owner = $2 AND send_state = 'calling'";
     for Done {
         message,
         channel,
         outcome,
     } in done
     {
-        let mine = "id = $1 AND lease_owner = $2 AND send_state = 'calling'";
         match outcome {
-            Outcome::Accepted(accepted) => {
-                let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE messages SET status = 'sent', provider_message_id = $3, send_state = 'done', lease_until = NULL, \
-                     error_code = NULL, error_message = NULL, updated_at = $4 WHERE {mine}"
-                )))
-                .bind(&message.id)
-                .bind(owner)
-                .bind(&accepted.provider_message_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() == 0 {
-                    continue;
-                }
-                record_status(
-                    &mut tx,
-                    &m.bus,
-                    &mut pending,
-                    &message.workspace_id,
-                    &message.id,
-                    &message.conversation_id,
-                    message.is_test,
-                    DeliveryStatus::Sent,
-                    now,
-                    None,
-                    "provider",
-                )
-                .await?;
-                if let Some(channel) = &channel
-                    && !accepted.scheduled_receipts.is_empty()
-                {
-                    receipts.push((channel.clone(), message, accepted));
-                }
-            }
+            Outcome::Accepted(answer) => accepted.push((message, channel, answer)),
             Outcome::PutOff { after, slow_down } => {
                 let _ = slow_down;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -455,20 +426,16 @@ async fn write_outcomes(
                 if updated.rows_affected() == 0 {
                     continue;
                 }
-                record_status(
-                    &mut tx,
-                    &m.bus,
-                    &mut pending,
-                    &message.workspace_id,
-                    &message.id,
-                    &message.conversation_id,
-                    message.is_test,
-                    DeliveryStatus::Failed,
-                    now,
-                    Some((&e.code, &text)),
-                    "provider",
-                )
-                .await?;
+                changes.push(NewStatus {
+                    workspace_id: &message.workspace_id,
+                    message_id: &message.id,
+                    conversation_id: &message.conversation_id,
+                    is_test: message.is_test,
+                    status: DeliveryStatus::Failed,
+                    at_ms: now,
+                    error: Some((&e.code, &text)),
+                    source: "provider",
+                });
                 if e.class == ErrorClass::Credentials
                     && let Some(c) = channel
                     && !message.is_test
@@ -478,18 +445,34 @@ async fn write_outcomes(
             }
         }
     }
-    for (channel, message, accepted) in &receipts {
-        sandbox::schedule_receipts(
-            &mut tx,
-            channel,
-            &message.workspace_id,
-            &message.id,
-            message.is_test,
-            accepted,
-            now,
-        )
-        .await?;
+    let sent = mark_sent(&mut tx, owner, now, &accepted).await?;
+    let mut receipts = Vec::new();
+    for (message, channel, answer) in &accepted {
+        if !sent.contains(message.id.as_str()) {
+            continue;
+        }
+        changes.push(NewStatus {
+            workspace_id: &message.workspace_id,
+            message_id: &message.id,
+            conversation_id: &message.conversation_id,
+            is_test: message.is_test,
+            status: DeliveryStatus::Sent,
+            at_ms: now,
+            error: None,
+            source: "provider",
+        });
+        if let Some(channel) = channel {
+            receipts.extend(sandbox::receipts(
+                channel,
+                &message.workspace_id,
+                &message.id,
+                message.is_test,
+                answer,
+                now,
+            )?);
+        }
     }
+    sandbox::store_all(&mut tx, &receipts).await?;
     for (channel, e) in &bad_credentials {
         sqlx::query("UPDATE channel_accounts SET status = 'invalid', status_detail = $1, updated_at = $2 WHERE id = $3")
             .bind(format!("The provider refused the credentials: {}", e.message))
@@ -497,25 +480,53 @@ async fn write_outcomes(
             .bind(&channel.id)
             .execute(&mut *tx)
             .await?;
-        m.bus
-            .record(
-                &mut tx,
-                &mut pending,
-                &channel.workspace_id,
-                &msgbuddy_domain::DomainEvent::ChannelUpdated {
-                    channel_id: channel.id.clone(),
-                    kind: channel.kind,
-                    status: accounts::STATUS_INVALID.to_owned(),
-                },
-            )
-            .await?;
+        changes.events.push(
+            &channel.workspace_id,
+            msgbuddy_domain::DomainEvent::ChannelUpdated {
+                channel_id: channel.id.clone(),
+                kind: channel.kind,
+                status: accounts::STATUS_INVALID.to_owned(),
+            },
+        );
     }
+    changes.write(&mut tx, &m.bus, &mut pending).await?;
     tx.commit().await?;
     m.bus.committed(pending);
     if !receipts.is_empty() {
         m.inbox.notify_one();
     }
     Ok(())
+}
+
+/// Marks the accepted sends `sent` with their provider ids, each only while this pass
+/// still holds its lease; returns the ids it marked.
+async fn mark_sent(
+    conn: &mut AnyConnection,
+    owner: &str,
+    now: i64,
+    accepted: &[(Claimed, Option<Loaded>, Accepted)],
+) -> Result<HashSet<String>> {
+    let mut sent = HashSet::with_capacity(accepted.len());
+    for chunk in accepted.chunks(rows_per_statement(2)) {
+        let sql = format!(
+            "UPDATE messages SET status = 'sent', provider_message_id = v.column2, send_state = 'done', lease_until = NULL, \
+             error_code = NULL, error_message = NULL, updated_at = $1 \
+             FROM (VALUES {}) AS v \
+             WHERE messages.id = v.column1 AND messages.lease_owner = ${} AND messages.send_state = 'calling' \
+             RETURNING id",
+            placeholders(chunk.len(), 2, 2),
+            chunk.len() * 2 + 2
+        );
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql))).bind(now);
+        for (message, _, answer) in chunk {
+            update = update.bind(&message.id).bind(&answer.provider_message_id);
+        }
+        update = update.bind(owner);
+        for row in update.fetch_all(&mut *conn).await? {
+            sent.insert(row.try_get::<String, _>(0)?);
+        }
+    }
+    Ok(sent)
 }
 
 /// Messages whose send was interrupted (their lease ran out while `calling`): completed

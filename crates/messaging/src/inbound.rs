@@ -13,13 +13,14 @@ use crate::Messaging;
 use crate::accounts::{self, Loaded};
 use crate::contacts::{self, AddressKind};
 use crate::conversations;
-use crate::messages::{record_status, view_in};
+use crate::messages::{StatusChanges, view_in};
+use crate::receipts;
 use msgbuddy_channels::{Inbound, InboundMessage, StatusUpdate, Verification, WebhookRequest};
-use msgbuddy_core::db::{new_id, now_ms};
+use msgbuddy_core::db::{new_id, now_ms, positional, rows_per_statement};
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Backend, Error, Result};
-use msgbuddy_domain::message::{ChannelKind, Content, DeliveryStatus, DeliveryView};
+use msgbuddy_domain::message::{Content, DeliveryView};
 use msgbuddy_domain::{AppError, DomainEvent, Permission};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -103,21 +104,16 @@ pub async fn receive(
     })
 }
 
-struct Delivery {
-    id: String,
-    workspace_id: String,
-    channel_id: String,
-    is_test: bool,
-    body: String,
-    content_type: String,
-    attempts: i64,
-    query: String,
-}
-
-enum Applied {
-    Done,
-    /// A receipt for a message not known yet.
-    Later(String),
+/// A stored delivery, claimed for processing.
+pub(crate) struct Delivery {
+    pub id: String,
+    pub workspace_id: String,
+    pub channel_id: String,
+    pub is_test: bool,
+    pub body: String,
+    pub content_type: String,
+    pub attempts: i64,
+    pub query: String,
 }
 
 /// How many times a receipt for an unknown message is tried (about ten minutes in all).
@@ -165,8 +161,10 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
     let count = deliveries.len();
     let mut channels: HashMap<String, Option<Loaded>> = HashMap::new();
     let mut tx = m.db().writer().begin().await?;
-    let mut pending = Pending::default();
-    for d in &deliveries {
+    let mut changes = StatusChanges::default();
+    let mut statuses = Vec::new();
+    let mut read = vec![false; deliveries.len()];
+    for (index, d) in deliveries.iter().enumerate() {
         if !channels.contains_key(&d.channel_id) {
             channels.insert(
                 d.channel_id.clone(),
@@ -199,21 +197,27 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
                 continue;
             }
         };
-        let mut later = None;
+        read[index] = true;
         for item in items {
-            let applied = match item {
+            match item {
                 Inbound::Message(msg) => {
-                    apply_message(m, &mut tx, &mut pending, &channel, d, &msg).await?
+                    apply_message(&mut tx, &mut changes, &channel, d, &msg).await?;
                 }
-                Inbound::Status(st) => {
-                    apply_status(m, &mut tx, &mut pending, &channel, d, &st).await?
-                }
-            };
-            if let Applied::Later(why) = applied {
-                later = Some(why);
+                Inbound::Status(update) => statuses.push(Receipt {
+                    delivery: index,
+                    channel: channel.clone(),
+                    update,
+                }),
             }
         }
-        match later {
+    }
+    let later = receipts::apply(&mut tx, &mut changes, &deliveries, &statuses).await?;
+    let mut done = Vec::with_capacity(count);
+    for (index, d) in deliveries.iter().enumerate() {
+        if !read[index] {
+            continue;
+        }
+        match later.get(&index) {
             Some(why) if d.attempts < MAX_TRIES => {
                 let wait = crate::dispatch::backoff(d.attempts).as_millis();
                 sqlx::query("UPDATE webhook_events SET state = 'pending', process_after = $1, error = $2 WHERE id = $3")
@@ -224,12 +228,23 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
                     .await?;
             }
             Some(why) => finish(&mut tx, &d.id, "done", Some(&format!("{why}; gave up"))).await?,
-            None => finish(&mut tx, &d.id, "done", None).await?,
+            None => done.push(d.id.as_str()),
         }
     }
+    finish_all(&mut tx, &done).await?;
+    let mut pending = Pending::default();
+    changes.write(&mut tx, &m.bus, &mut pending).await?;
     tx.commit().await?;
     m.bus.committed(pending);
     Ok(count)
+}
+
+/// A receipt read from a delivery, applied with the rest of its batch.
+pub(crate) struct Receipt {
+    /// Its delivery's index in the batch.
+    pub delivery: usize,
+    pub channel: Loaded,
+    pub update: StatusUpdate,
 }
 
 async fn finish(
@@ -250,14 +265,33 @@ async fn finish(
     Ok(())
 }
 
+/// Marks the deliveries `ids` done without an error, many to a statement.
+async fn finish_all(conn: &mut AnyConnection, ids: &[&str]) -> Result<()> {
+    let now = now_ms();
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let sql = format!(
+            "UPDATE webhook_events SET state = 'done', error = NULL, processed_at = $1 WHERE id IN ({})",
+            (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql))).bind(now);
+        for id in chunk {
+            update = update.bind(*id);
+        }
+        update.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 async fn apply_message(
-    m: &Messaging,
     conn: &mut AnyConnection,
-    pending: &mut Pending,
+    changes: &mut StatusChanges,
     channel: &Loaded,
     d: &Delivery,
     msg: &InboundMessage,
-) -> Result<Applied> {
+) -> Result<()> {
     let exists = sqlx::query(
         "SELECT 1 FROM messages WHERE channel_account_id = $1 AND provider_message_id = $2",
     )
@@ -266,12 +300,12 @@ async fn apply_message(
     .fetch_optional(&mut *conn)
     .await?;
     if exists.is_some() {
-        return Ok(Applied::Done);
+        return Ok(());
     }
     let kind = AddressKind::of(channel.kind);
     let Ok(address) = kind.normalise(&msg.from.address) else {
         tracing::warn!(channel = %channel.id, "inbound message from an address msgbuddy cannot read; skipped");
-        return Ok(Applied::Done);
+        return Ok(());
     };
     let (contact_id, contact_name, _) = contacts::find_or_create(
         conn,
@@ -317,7 +351,7 @@ async fn apply_message(
     .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 0 {
-        return Ok(Applied::Done);
+        return Ok(());
     }
     sqlx::query("INSERT INTO message_statuses (id, message_id, status, at, source) VALUES ($1, $2, 'received', $3, 'provider')")
         .bind(new_id("ms"))
@@ -332,18 +366,14 @@ async fn apply_message(
         crate::media::queue_download(conn, &id, &channel.id, now).await?;
     }
     let message = view_in(conn, &id).await?;
-    m.bus
-        .record(
-            conn,
-            pending,
-            &d.workspace_id,
-            &DomainEvent::MessageCreated {
-                message: Box::new(message),
-                contact_name,
-            },
-        )
-        .await?;
-    Ok(Applied::Done)
+    changes.events.push(
+        &d.workspace_id,
+        DomainEvent::MessageCreated {
+            message: Box::new(message),
+            contact_name,
+        },
+    );
+    Ok(())
 }
 
 /// The open conversation an email answers: the one holding a message it names in
@@ -375,102 +405,6 @@ async fn threaded(
         .await?
         .map(|r| r.try_get(0))
         .transpose()?)
-}
-
-async fn apply_status(
-    m: &Messaging,
-    conn: &mut AnyConnection,
-    pending: &mut Pending,
-    channel: &Loaded,
-    d: &Delivery,
-    st: &StatusUpdate,
-) -> Result<Applied> {
-    const COLUMNS: &str = "id, workspace_id, conversation_id, status, is_test, provider_message_id";
-    let mut row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM messages WHERE channel_account_id = $1 AND provider_message_id = $2"
-    )))
-    .bind(&channel.id)
-    .bind(&st.provider_message_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if row.is_none()
-        && let Some(reference) = &st.reference
-    {
-        // The provider echoed msgbuddy's own id: a receipt for a message whose send answer
-        // was lost, or a test-mode message the Sandbox served for another channel.
-        row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound' \
-             AND (channel_account_id = $3 OR ($4 = 1 AND is_test = 1))"
-        )))
-        .bind(reference)
-        .bind(&d.workspace_id)
-        .bind(&channel.id)
-        .bind(i64::from(channel.kind == ChannelKind::Sandbox))
-        .fetch_optional(&mut *conn)
-        .await?;
-    }
-    let Some(row) = row else {
-        return Ok(Applied::Later(format!(
-            "a {} receipt for {}, a message msgbuddy does not know (yet)",
-            st.status.as_str(),
-            st.provider_message_id
-        )));
-    };
-    let id: String = row.try_get(0)?;
-    let workspace_id: String = row.try_get(1)?;
-    let conversation_id: String = row.try_get(2)?;
-    let current: String = row.try_get(3)?;
-    let current = DeliveryStatus::parse(&current).unwrap_or(DeliveryStatus::Pending);
-    let is_test = crate::flag(&row, 4)?;
-    let known_id: Option<String> = row.try_get(5)?;
-    if known_id.is_none() {
-        // Completes a send that was interrupted before its answer was saved.
-        sqlx::query(
-            "UPDATE messages SET provider_message_id = $1, send_state = 'done', lease_until = NULL, error_message = NULL WHERE id = $2",
-        )
-        .bind(&st.provider_message_id)
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !current.may_become(st.status) {
-        return Ok(Applied::Done);
-    }
-    let error = st
-        .error
-        .as_ref()
-        .map(|e| (e.code.as_str(), e.message.as_str()));
-    let changed = sqlx::query(
-        "UPDATE messages SET status = $1, error_code = COALESCE($2, error_code), error_message = COALESCE($3, error_message), \
-         send_state = 'done', updated_at = $4 WHERE id = $5 AND status = $6",
-    )
-    .bind(st.status.as_str())
-    .bind(error.map(|e| e.0))
-    .bind(error.map(|e| e.1))
-    .bind(now_ms())
-    .bind(&id)
-    .bind(current.as_str())
-    .execute(&mut *conn)
-    .await?;
-    if changed.rows_affected() == 0 {
-        return Ok(Applied::Done);
-    }
-    let at = st.at_ms.min(now_ms());
-    record_status(
-        conn,
-        &m.bus,
-        pending,
-        &workspace_id,
-        &id,
-        &conversation_id,
-        is_test,
-        st.status,
-        at,
-        error,
-        "provider",
-    )
-    .await?;
-    Ok(Applied::Done)
 }
 
 /// A channel's deliveries that could not be read or applied, newest first.

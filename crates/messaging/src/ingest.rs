@@ -5,12 +5,12 @@
 //! it with one multi-row `INSERT` in one transaction, and then answers every waiter. Under
 //! load batches grow by themselves; alone, a request is written at once.
 
-use msgbuddy_core::db::new_id;
+use msgbuddy_core::db::{new_id, placeholders, positional};
 use msgbuddy_core::{Db, Error, Result};
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
 
-/// Rows per statement (ten parameters each).
+/// Rows per statement (eleven parameters each).
 const BATCH: usize = 64;
 
 /// One delivery to store.
@@ -61,13 +61,11 @@ impl Ingest {
 }
 
 async fn write_batches(db: Db, mut rx: mpsc::Receiver<(NewDelivery, Waiter)>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
-            }
+    loop {
+        // Waits for one, then takes whatever queued up behind it.
+        let mut batch = Vec::with_capacity(BATCH);
+        if rx.recv_many(&mut batch, BATCH).await == 0 {
+            return;
         }
         let rows: Vec<&NewDelivery> = batch.iter().map(|(d, _)| d).collect();
         let result = insert(&db, &rows).await.map_err(|e| {
@@ -81,29 +79,14 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<(NewDelivery, Waiter)>) {
 }
 
 async fn insert(db: &Db, rows: &[&NewDelivery]) -> Result<()> {
-    let values = (0..rows.len())
-        .map(|i| {
-            let p = i * 9;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9,
-                p + 9
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+    const COLUMNS: usize = 11;
+    let sql = format!(
         "INSERT INTO webhook_events (id, workspace_id, channel_account_id, is_test, body_hash, content_type, query, body, state, received_at, process_after) \
-         VALUES {values} ON CONFLICT (channel_account_id, body_hash) DO NOTHING"
-    )));
+         VALUES {} ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
+        placeholders(rows.len(), COLUMNS, 1)
+    );
+    let mut tx = db.writer().begin().await?;
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(positional(&tx, sql)));
     for d in rows {
         query = query
             .bind(new_id("wh"))
@@ -114,9 +97,10 @@ async fn insert(db: &Db, rows: &[&NewDelivery]) -> Result<()> {
             .bind(&d.content_type)
             .bind(&d.query)
             .bind(&d.body)
+            .bind("pending")
+            .bind(d.received_at)
             .bind(d.received_at);
     }
-    let mut tx = db.writer().begin().await?;
     query.execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())

@@ -23,7 +23,9 @@ pub mod ingest;
 pub mod mailbox;
 pub mod media;
 pub mod messages;
+mod outgoing;
 pub mod prices;
+mod receipts;
 pub mod rules;
 pub mod sandbox;
 pub mod throttle;
@@ -54,6 +56,8 @@ pub struct Messaging {
     pub throttle: Arc<throttle::Throttle>,
     /// Stores webhook deliveries with group commit.
     pub(crate) ingest: Arc<ingest::Ingest>,
+    /// Stores new outgoing messages with group commit.
+    pub(crate) outgoing: Arc<outgoing::Outgoing>,
     /// Uploads and downloaded inbound files.
     pub media: msgbuddy_media::Library,
     /// Recently loaded channel adapters, for webhooks (see [`accounts::load_cached`]).
@@ -86,12 +90,14 @@ impl Messaging {
             .build()
             .unwrap_or_default();
         let media = msgbuddy_media::Library::new(media_store, keys.clone(), public_url);
+        let outbox = Arc::new(tokio::sync::Notify::new());
         Self {
             keys,
             endpoints,
             http,
             public_url: public_url.trim_end_matches('/').to_owned(),
-            outbox: Arc::new(tokio::sync::Notify::new()),
+            outgoing: Arc::new(outgoing::Outgoing::new(bus.clone(), outbox.clone())),
+            outbox,
             inbox: Arc::new(tokio::sync::Notify::new()),
             throttle: Arc::new(throttle::Throttle::default()),
             ingest: Arc::new(ingest::Ingest::new(bus.db().clone())),

@@ -3,11 +3,11 @@
 
 use crate::Messaging;
 use crate::accounts::{STATUS_DISCONNECTED, STATUS_GOOD};
-use crate::contacts::{self, AddressKind};
-use crate::conversations;
-use crate::rules;
+use crate::contacts::AddressKind;
+use crate::outgoing::{Draft, Target};
 use msgbuddy_core::db::{new_id, now_ms};
-use msgbuddy_core::events::{EventBus, Pending};
+use msgbuddy_core::db::{placeholders, positional, rows_per_statement};
+use msgbuddy_core::events::{Batch, EventBus, Pending};
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Error, Result};
 use msgbuddy_domain::message::{
@@ -94,34 +94,124 @@ pub(crate) async fn record_status(
     error: Option<(&str, &str)>,
     source: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO message_statuses (id, message_id, status, at, error_code, error_message, source) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(new_id("ms"))
-    .bind(message_id)
-    .bind(status.as_str())
-    .bind(at_ms)
-    .bind(error.map(|e| e.0))
-    .bind(error.map(|e| e.1))
-    .bind(source)
-    .execute(&mut *conn)
-    .await?;
-    bus.record(
-        conn,
-        pending,
+    let mut changes = StatusChanges::default();
+    changes.push(NewStatus {
         workspace_id,
-        &DomainEvent::MessageStatusChanged {
+        message_id,
+        conversation_id,
+        is_test,
+        status,
+        at_ms,
+        error,
+        source,
+    });
+    changes.write(conn, bus, pending).await
+}
+
+/// One change of a message's delivery status.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewStatus<'a> {
+    pub workspace_id: &'a str,
+    pub message_id: &'a str,
+    pub conversation_id: &'a str,
+    pub is_test: bool,
+    pub status: DeliveryStatus,
+    pub at_ms: i64,
+    pub error: Option<(&'a str, &'a str)>,
+    pub source: &'a str,
+}
+
+/// Status changes gathered over a batch (a dispatcher pass, a batch of receipts), written
+/// together: their history rows with multi-row inserts and their live events through one
+/// [`Batch`] per transaction. The callers have updated the message rows already.
+#[derive(Debug, Default)]
+#[must_use = "call StatusChanges::write before the transaction commits"]
+pub(crate) struct StatusChanges {
+    rows: Vec<HistoryRow>,
+    /// Other events of the same batch (a message created), kept in order with these.
+    pub events: Batch,
+}
+
+#[derive(Debug)]
+struct HistoryRow {
+    message_id: String,
+    status: DeliveryStatus,
+    at_ms: i64,
+    error: Option<(String, String)>,
+    source: String,
+}
+
+impl StatusChanges {
+    pub fn push(&mut self, c: NewStatus<'_>) {
+        let error = c
+            .error
+            .map(|(code, text)| (code.to_owned(), text.to_owned()));
+        self.rows.push(HistoryRow {
+            message_id: c.message_id.to_owned(),
+            status: c.status,
+            at_ms: c.at_ms,
+            error: error.clone(),
+            source: c.source.to_owned(),
+        });
+        self.events.push(
+            c.workspace_id,
+            DomainEvent::MessageStatusChanged {
+                message_id: c.message_id.to_owned(),
+                conversation_id: c.conversation_id.to_owned(),
+                status: c.status,
+                error_code: error.as_ref().map(|e| e.0.clone()),
+                error_message: error.map(|e| e.1),
+                at_ms: c.at_ms,
+                is_test: c.is_test,
+            },
+        );
+    }
+
+    /// A history row with no event of its own: a new message's `pending`, which its
+    /// `message.created` announces.
+    pub fn push_history(
+        &mut self,
+        message_id: &str,
+        status: DeliveryStatus,
+        at_ms: i64,
+        source: &str,
+    ) {
+        self.rows.push(HistoryRow {
             message_id: message_id.to_owned(),
-            conversation_id: conversation_id.to_owned(),
             status,
-            error_code: error.map(|e| e.0.to_owned()),
-            error_message: error.map(|e| e.1.to_owned()),
             at_ms,
-            is_test,
-        },
-    )
-    .await?;
-    Ok(())
+            error: None,
+            source: source.to_owned(),
+        });
+    }
+
+    pub async fn write(
+        self,
+        conn: &mut AnyConnection,
+        bus: &EventBus,
+        pending: &mut Pending,
+    ) -> Result<()> {
+        const COLUMNS: usize = 7;
+        for chunk in self.rows.chunks(rows_per_statement(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO message_statuses (id, message_id, status, at, error_code, error_message, source) VALUES {}",
+                placeholders(chunk.len(), COLUMNS, 1)
+            );
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
+            for row in chunk {
+                insert = insert
+                    .bind(new_id("ms"))
+                    .bind(&row.message_id)
+                    .bind(row.status.as_str())
+                    .bind(row.at_ms)
+                    .bind(row.error.as_ref().map(|e| e.0.as_str()))
+                    .bind(row.error.as_ref().map(|e| e.1.as_str()))
+                    .bind(&row.source);
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        self.events.record(bus, conn, pending).await
+    }
 }
 
 /// The `max_segments` an SMS channel allows (10 unless set).
@@ -150,6 +240,10 @@ pub const MAX_SCHEDULE_AHEAD_MS: i64 = 90 * 86_400_000;
 
 /// [`send`], at `at_ms` (milliseconds since the epoch) when given: the message is stored
 /// and checked now, and the dispatcher holds it back until then.
+///
+/// What can be read without the writer (the channel, the file, the price) is read first;
+/// the rest (the contact, the conversation, the channel's rules against them, the message
+/// itself) is done by [`crate::outgoing`], which stores concurrent sends together.
 pub async fn send_at(
     m: &Messaging,
     sender: Sender<'_>,
@@ -173,8 +267,21 @@ pub async fn send_at(
             .into());
         }
     }
-    let workspace_id = member.workspace_id.as_str();
-    let mut tx = m.db().writer().begin().await?;
+    let draft = prepare(m, sender, to, content, reply_to, at_ms).await?;
+    m.outgoing.store(draft).await
+}
+
+/// Everything about a send that does not need the writer, checked.
+async fn prepare(
+    m: &Messaging,
+    sender: Sender<'_>,
+    to: To<'_>,
+    content: Content,
+    reply_to: Option<&str>,
+    at_ms: Option<i64>,
+) -> Result<Draft> {
+    let workspace_id = sender.member.workspace_id.as_str();
+    let mut conn = m.db().reader().acquire().await?;
     let channel_id = match to {
         To::Conversation(id) => sqlx::query(
             "SELECT channel_account_id FROM conversations WHERE id = $1 AND workspace_id = $2 AND is_test = $3",
@@ -182,7 +289,7 @@ pub async fn send_at(
         .bind(id)
         .bind(workspace_id)
         .bind(i64::from(sender.is_test))
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| Error::App(AppError::not_found()))?
         .try_get::<String, _>(0)?,
@@ -193,7 +300,7 @@ pub async fn send_at(
     )
     .bind(&channel_id)
     .bind(workspace_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| {
         Error::App(AppError::invalid_field(
@@ -217,74 +324,23 @@ pub async fn send_at(
         .into());
     }
     let address_kind = AddressKind::of(kind);
-    let (conversation_id, contact_id, contact_name, flags) = match to {
-        To::Conversation(id) => {
-            let row = sqlx::query(
-                "SELECT c.contact_id, ct.name, ct.opted_out, ct.blocked FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let flags = contacts::ContactFlags {
-                opted_out: crate::flag(&row, 2)?,
-                blocked: crate::flag(&row, 3)?,
-            };
-            (
-                id.to_owned(),
-                row.try_get::<String, _>(0)?,
-                row.try_get::<String, _>(1)?,
-                flags,
-            )
-        }
-        To::Address { address, name, .. } => {
-            let address = address_kind.normalise(address)?;
-            let (contact_id, contact_name, flags) = contacts::find_or_create(
-                &mut tx,
-                workspace_id,
-                sender.is_test,
-                address_kind,
-                &address,
-                name,
-            )
-            .await?;
-            let conversation_id = conversations::find_or_open(
-                &mut tx,
-                workspace_id,
-                sender.is_test,
-                &channel_id,
-                &contact_id,
-            )
-            .await?;
-            (conversation_id, contact_id, contact_name, flags)
-        }
+    let target = match to {
+        To::Conversation(id) => Target::Conversation(id.to_owned()),
+        To::Address { address, name, .. } => Target::Address {
+            kind: address_kind,
+            address: address_kind.normalise(address)?,
+            name: name.map(str::to_owned),
+        },
     };
-    let last_inbound: Option<i64> =
-        sqlx::query("SELECT last_inbound_at FROM conversations WHERE id = $1")
-            .bind(&conversation_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
     // An uploaded file is described by what msgbuddy read from it, never by the request.
     let content = match content {
         Content::Media(media) if media.media_id.is_some() => {
             let id = media.media_id.as_deref().unwrap_or_default();
-            let file = msgbuddy_media::find(&mut tx, workspace_id, sender.is_test, id).await?;
+            let file = msgbuddy_media::find(&mut conn, workspace_id, sender.is_test, id).await?;
             Content::Media(file.to_media(media.caption))
         }
         other => other,
     };
-    let capabilities = msgbuddy_channels::registry::capabilities(kind);
-    let now = now_ms();
-    rules::check(
-        &content,
-        &rules::Context {
-            kind,
-            capabilities: &capabilities,
-            contact: flags,
-            window_open: conversations::window_open(capabilities.reply_window, last_inbound, now),
-            max_segments: max_segments(&settings),
-        },
-    )?;
     // What the message will cost, as the workspace prices it: per segment for SMS.
     let units = match (&content, kind) {
         (Content::Text { body }, ChannelKind::Sms) => {
@@ -292,60 +348,32 @@ pub async fn send_at(
         }
         _ => 1,
     };
-    let cost = crate::prices::format(crate::prices::of(&mut tx, workspace_id, kind).await? * units);
-    let id = new_id("msg");
-    let preview = content.preview();
-    let content_json =
-        serde_json::to_string(&content).map_err(|e| Error::internal(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO messages (id, workspace_id, is_test, conversation_id, channel_account_id, contact_id, direction, kind, content, preview, status, source, sent_by, reply_to, next_attempt_at, created_at, updated_at, cost_estimate, scheduled_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'outbound', $7, $8, $9, 'pending', $10, $11, $12, $13, $14, $14, $15, $16)",
-    )
-    .bind(&id)
-    .bind(workspace_id)
-    .bind(i64::from(sender.is_test))
-    .bind(&conversation_id)
-    .bind(&channel_id)
-    .bind(&contact_id)
-    .bind(content.kind())
-    .bind(content_json)
-    .bind(&preview)
-    .bind(sender.source)
-    .bind(sender.user_id)
-    .bind(reply_to)
-    .bind(at_ms.unwrap_or(now))
-    .bind(now)
-    .bind(&cost)
-    .bind(at_ms)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO message_statuses (id, message_id, status, at, source) VALUES ($1, $2, 'pending', $3, $4)",
-    )
-    .bind(new_id("ms"))
-    .bind(&id)
-    .bind(now)
-    .bind(sender.source)
-    .execute(&mut *tx)
-    .await?;
-    conversations::touch(&mut tx, &conversation_id, now, &preview, false).await?;
-    let message = view_in(&mut tx, &id).await?;
-    let mut pending = Pending::default();
-    m.bus
-        .record(
-            &mut tx,
-            &mut pending,
-            workspace_id,
-            &DomainEvent::MessageCreated {
-                message: Box::new(message.clone()),
-                contact_name,
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    m.bus.committed(pending);
-    m.outbox.notify_one();
-    Ok(message)
+    let cost =
+        crate::prices::format(crate::prices::of(&mut conn, workspace_id, kind).await? * units);
+    let sent_by = match sender.user_id {
+        Some(user_id) => sqlx::query("SELECT name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get::<String, _>(0))
+            .transpose()?,
+        None => None,
+    };
+    Ok(Draft {
+        workspace_id: workspace_id.to_owned(),
+        is_test: sender.is_test,
+        channel_id,
+        kind,
+        max_segments: max_segments(&settings),
+        target,
+        content,
+        source: sender.source.to_owned(),
+        user_id: sender.user_id.map(str::to_owned),
+        sent_by,
+        reply_to: reply_to.map(str::to_owned),
+        at_ms,
+        cost,
+    })
 }
 
 /// Cancels a scheduled message that has not gone out: it ends `failed` with the reason

@@ -70,7 +70,7 @@ pub async fn attach(
             )
             .await?;
         let caption = fields.caption.take().filter(|c| !c.trim().is_empty());
-        messages::send(
+        let sent = messages::send(
             m,
             messages::Sender {
                 member: &member,
@@ -82,7 +82,14 @@ pub async fn attach(
             Content::Media(file.to_media(caption)),
             None,
         )
-        .await?;
+        .await;
+        if let Err(e) = sent {
+            // The channel refused it: the upload goes too, so a refusal keeps nothing.
+            if let Err(cleanup) = m.media.discard(m.db(), &file).await {
+                tracing::warn!(error = %cleanup, "a refused upload could not be removed");
+            }
+            return Err(e);
+        }
         conversations::mark_read(m, &member, &conversation_id).await
     }
     .await;

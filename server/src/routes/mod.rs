@@ -75,6 +75,9 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
         .layer(session_layer)
         .layer(middleware::from_fn(policy::answer_errors))
         .layer(middleware::from_fn(policy::limit_body))
+        // `limit_body` is the one body limit; axum's own (2 MB for every extractor) would
+        // refuse a larger upload below it.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn(policy::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), client_ip))
         .layer(SetResponseHeaderLayer::if_not_present(

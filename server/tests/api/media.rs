@@ -265,8 +265,32 @@ async fn a_file_from_the_thread_form_is_typed_by_content_sent_and_shown_only_to_
             )
             .await;
         assert!(location.contains("notice="), "{location}");
+        // A real image, but larger than the Sandbox takes for images (5 MB): the channel's
+        // rule refuses it and the upload is not kept.
+        let mut big = PNG.to_vec();
+        big.resize(6 * 1024 * 1024, 0);
+        let (status, location) = owner
+            .attach(
+                &ws,
+                &conversation,
+                &[
+                    ("csrf_token", None, csrf.as_bytes()),
+                    ("file", Some("big.png"), &big),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303, "{location}");
+        let (_, html) = owner.page(&location).await;
+        assert!(
+            html.contains("larger than the 5 MB"),
+            "the channel's rule is shown: {location}"
+        );
         assert_eq!(count(&app, "media_files").await, files);
         assert_eq!(count(&app, "messages").await, messages_before);
+        let on_disk = std::fs::read_dir(db.data_dir.join("media").join(&ws))
+            .expect("dir")
+            .count();
+        assert_eq!(on_disk, 1, "only the first file is on disk");
 
         // Without the token first, or with a wrong one: refused before the file is read.
         for parts in [
@@ -421,6 +445,22 @@ async fn partners_upload_files_and_send_them_by_id_within_their_workspace_and_mo
         let (status, _) = upload(&app, &live, &[("file", Some("big.txt"), &huge)], None).await;
         assert_eq!(status, 413);
         assert_eq!(count(&app, "media_files").await, 1);
+        // A large file under the limit goes in whole (no framework limit below ours).
+        let mut large = PNG.to_vec();
+        large.resize(12 * 1024 * 1024, 0);
+        let (status, file) =
+            upload(&app, &live, &[("file", Some("large.png"), &large)], None).await;
+        assert_eq!(
+            (status, file["size_bytes"].as_u64()),
+            (201, Some(12 * 1024 * 1024)),
+            "{file}"
+        );
+        let large_id = file["id"].as_str().expect("id").to_owned();
+        sqlx::query("DELETE FROM media_files WHERE id = $1")
+            .bind(&large_id)
+            .execute(app.db.writer())
+            .await
+            .expect("forget the large file");
 
         // Sent by id: the message carries what msgbuddy read, not what the request says.
         let (status, queued) = send(

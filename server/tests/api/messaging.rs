@@ -37,6 +37,24 @@ async fn sandbox(owner: &mut Browser, ws: &str) -> String {
     id
 }
 
+/// The Sandbox's own receipts an hour off, so only the ones a test posts count.
+async fn receipts_an_hour_off(owner: &mut Browser, ws: &str, channel: &str) {
+    owner
+        .call(
+            "channels/update",
+            &[
+                ("workspace_id", ws),
+                ("channel_id", channel),
+                ("name", "Sandbox"),
+                ("values[sent_after_ms]", "3600000"),
+                ("values[delivered_after_ms]", "3600000"),
+                ("values[read_after_ms]", "3600000"),
+            ],
+        )
+        .await
+        .expect("settings");
+}
+
 /// Runs the worker's two steps until nothing is left to do.
 async fn settle(app: &TestApp) {
     let settings = dispatch::Settings::default();
@@ -311,21 +329,7 @@ async fn statuses_out_of_order_never_move_a_message_backwards() {
         let app = TestApp::spawn(&db, &[]).await;
         let (mut owner, ws) = owner_with_workspace(&app, "Order").await;
         let channel = sandbox(&mut owner, &ws).await;
-        // Receipts far in the future, so only the ones posted below count.
-        owner
-            .call(
-                "channels/update",
-                &[
-                    ("workspace_id", &ws),
-                    ("channel_id", &channel),
-                    ("name", "Sandbox"),
-                    ("values[sent_after_ms]", "3600000"),
-                    ("values[delivered_after_ms]", "3600000"),
-                    ("values[read_after_ms]", "3600000"),
-                ],
-            )
-            .await
-            .expect("settings");
+        receipts_an_hour_off(&mut owner, &ws, &channel).await;
         let conversation = start(&mut owner, &ws, &channel, "+15550100003", "Hi").await;
         settle(&app).await;
         let t = thread(&mut owner, &ws, &conversation).await;
@@ -677,5 +681,209 @@ async fn a_scheduled_message_waits_for_its_time_and_can_be_canceled_until_then()
             .await
             .expect_err("already sent");
         assert_eq!(late.code, ErrorCode::Conflict);
+    }
+}
+
+/// Olivia's membership of `ws`, to call the pipeline as the inbox does.
+async fn owner_member(app: &TestApp, ws: &str) -> msgbuddy_core::workspaces::Member {
+    let user_id: String = sqlx::query("SELECT id FROM users WHERE email = 'olivia@example.com'")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("olivia")
+        .try_get(0)
+        .expect("id");
+    msgbuddy_core::workspaces::Member {
+        workspace_id: ws.to_owned(),
+        user_id,
+        role: msgbuddy_domain::Role::Owner,
+    }
+}
+
+#[tokio::test]
+async fn concurrent_sends_are_stored_together_and_a_refused_one_creates_nothing() {
+    use msgbuddy_domain::message::Content;
+    use msgbuddy_messaging::messages::{self, Sender, To};
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Burst").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        start(&mut owner, &ws, &channel, "+15550100020", "Hello").await;
+        sqlx::query("UPDATE contacts SET opted_out = 1 WHERE phone = '+15550100020'")
+            .execute(app.db.writer())
+            .await
+            .expect("opt out");
+        let member = owner_member(&app, &ws).await;
+        let seq_before = app.bus.latest_seq(&ws).await.expect("seq");
+        // Thirty sends to ten new customers (three each), five to the one who opted out and
+        // five too long for the channel to new numbers, all in flight at once.
+        let mut sends = Vec::new();
+        for i in 0..30 {
+            sends.push((format!("+155502000{:02}", i % 10), "On its way".to_owned()));
+        }
+        for _ in 0..5 {
+            sends.push(("+15550100020".to_owned(), "Still there?".to_owned()));
+        }
+        for i in 0..5 {
+            sends.push((format!("+15550300{i:03}"), "a".repeat(4097)));
+        }
+        let results = futures::future::join_all(sends.iter().map(|(to, text)| {
+            messages::send(
+                &app.messaging,
+                Sender {
+                    member: &member,
+                    user_id: Some(&member.user_id),
+                    source: "inbox",
+                    is_test: false,
+                },
+                To::Address {
+                    channel_id: &channel,
+                    address: to,
+                    name: None,
+                },
+                Content::Text { body: text.clone() },
+                None,
+            )
+        }))
+        .await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 30);
+        let refused: Vec<String> = results
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|e| {
+                e.into_app_error()
+                    .details
+                    .and_then(|d| d["rule"].as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            refused.iter().filter(|r| *r == "contact_opted_out").count(),
+            5,
+            "{refused:?}"
+        );
+        assert_eq!(refused.len(), 10, "{refused:?}");
+        let n = |sql: &'static str| count(&app, sql);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM contacts WHERE phone LIKE '+155502000%'").await,
+            10,
+            "one contact per customer, however many sends raced to create it"
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.phone LIKE '+155502000%'").await,
+            10
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM contacts WHERE phone LIKE '+15550300%'").await,
+            0,
+            "a refused send creates no contact"
+        );
+        assert_eq!(n("SELECT COUNT(*) FROM messages").await, 31);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM message_statuses WHERE status = 'pending'").await,
+            31
+        );
+        // Every stored send raised its event, numbered without a gap.
+        let events = app
+            .bus
+            .events_after(&ws, seq_before, 1000)
+            .await
+            .expect("events");
+        let created = events
+            .iter()
+            .filter(|e| e.event.name() == "message.created")
+            .count();
+        assert_eq!(created, 30, "{}", backend.as_str());
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(e.seq, seq_before + 1 + i64::try_from(i).expect("i"));
+        }
+        settle(&app).await;
+        assert_eq!(
+            n("SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'read'")
+                .await,
+            31,
+            "{}",
+            backend.as_str()
+        );
+    }
+}
+
+#[tokio::test]
+async fn receipts_in_one_delivery_apply_in_order_and_an_unknown_one_waits() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Batch").await;
+        let channel = sandbox(&mut owner, &ws).await;
+        receipts_an_hour_off(&mut owner, &ws, &channel).await;
+        start(&mut owner, &ws, &channel, "+15550100031", "One").await;
+        start(&mut owner, &ws, &channel, "+15550100032", "Two").await;
+        settle(&app).await;
+        let sent: Vec<(String, String)> = sqlx::query(
+            "SELECT id, provider_message_id FROM messages WHERE direction = 'outbound' ORDER BY id",
+        )
+        .fetch_all(app.db.reader())
+        .await
+        .expect("sent")
+        .iter()
+        .map(|r| {
+            (
+                r.try_get(0).expect("id"),
+                r.try_get(1).expect("provider id"),
+            )
+        })
+        .collect();
+        let [(a, pa), (b, pb)] = <[(String, String); 2]>::try_from(sent).expect("two");
+        let event = |id: &str, status: &str| {
+            format!(r#"{{"type":"status","message_id":"{id}","status":"{status}","at_ms":1}}"#)
+        };
+        let body = format!(
+            r#"{{"events":[{},{},{},{},{}]}}"#,
+            event(&pa, "delivered"),
+            event(&pa, "read"),
+            event(&pb, "read"),
+            event(&pb, "delivered"),
+            event("sbx_nobody_knows", "read"),
+        );
+        let signature = accounts::sandbox_signature(&app.messaging, &channel, body.as_bytes())
+            .await
+            .expect("signature");
+        assert_eq!(post_webhook(&app, &channel, &body, &signature).await, 200);
+        let seq_before = app.bus.latest_seq(&ws).await.expect("seq");
+        settle(&app).await;
+        assert_eq!(
+            statuses(&app, &a).await,
+            vec!["pending", "sent", "delivered", "read"]
+        );
+        assert_eq!(statuses(&app, &b).await, vec!["pending", "sent", "read"]);
+        let raised: Vec<String> = app
+            .bus
+            .events_after(&ws, seq_before, 100)
+            .await
+            .expect("events")
+            .into_iter()
+            .filter_map(|e| match e.event {
+                msgbuddy_domain::DomainEvent::MessageStatusChanged {
+                    message_id, status, ..
+                } => Some(format!(
+                    "{}:{}",
+                    if message_id == a { "a" } else { "b" },
+                    status.as_str()
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(raised, vec!["a:delivered", "a:read", "b:read"]);
+        // The unknown receipt keeps its delivery for another try, with the reason.
+        let row = sqlx::query(
+            "SELECT state, error FROM webhook_events WHERE body LIKE '%sbx_nobody_knows%'",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .expect("delivery");
+        let state: String = row.try_get(0).expect("state");
+        let error: Option<String> = row.try_get(1).expect("error");
+        assert_eq!(state, "pending", "{}", backend.as_str());
+        assert!(error.unwrap_or_default().contains("does not know"));
     }
 }

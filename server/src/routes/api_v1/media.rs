@@ -2,9 +2,10 @@
 
 use super::{caller, failure};
 use crate::state::AppState;
-use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use msgbuddy_core::crypto::sha256_hex;
 use msgbuddy_domain::AppError;
@@ -37,17 +38,26 @@ pub struct UploadForm {
     ),
     security(("api_key" = []))
 )]
-pub async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
     let (caller, quota) = match caller(&state, &headers).await {
         Ok(c) => c,
         Err(res) => return res,
     };
     let m = &state.services.messaging;
-    let fingerprint = format!("POST /api/v1/media\n{}", sha256_hex(&body));
-    let file = match read_file(&headers, body).await {
+    let file = match read_file(form).await {
         Ok(f) => f,
         Err(e) => return failure(e.into(), &quota),
     };
+    // The same file under the same name is the same call, however the form was framed.
+    let fingerprint = format!(
+        "POST /api/v1/media\n{}\n{}",
+        file.1.as_deref().unwrap_or_default(),
+        sha256_hex(&file.0)
+    );
     super::idempotent(m, &caller, &headers, &quota, &fingerprint, async {
         let (bytes, name) = file;
         let media = api::upload(m, &caller, &bytes, name.as_deref()).await?;
@@ -60,14 +70,10 @@ pub async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Byt
 }
 
 /// The `file` part of a multipart body and its file name.
-async fn read_file(headers: &HeaderMap, body: Bytes) -> Result<(Bytes, Option<String>), AppError> {
-    let mut request = Request::new(Body::from(body));
-    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
-        request
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, content_type.clone());
-    }
-    let mut form = Multipart::from_request(request, &()).await.map_err(|_| {
+async fn read_file(
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<(Bytes, Option<String>), AppError> {
+    let mut form = form.map_err(|_| {
         AppError::validation("Send the file as multipart/form-data, in a part named `file`.")
     })?;
     while let Some(field) = form
