@@ -88,6 +88,28 @@ async fn main() -> Result<(), BoxError> {
         db.close().await;
     }
     let _ = std::fs::remove_dir_all(&dir);
+    if let Ok(admin) = std::env::var("TEST_DATABASE_URL")
+        && admin.starts_with("postgres")
+    {
+        drop_postgres(&admin).await?;
+    }
+    Ok(())
+}
+
+fn bench_database() -> String {
+    format!("msgbuddy_bench_{}", std::process::id())
+}
+
+/// Drops the run's database (`FORCE`: the event bus's listener may still hold a connection).
+async fn drop_postgres(admin: &str) -> Result<(), BoxError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+        bench_database()
+    )))
+    .execute(&mut conn)
+    .await?;
     Ok(())
 }
 
@@ -99,7 +121,7 @@ fn per_sec(n: usize, d: Duration) -> f64 {
 
 async fn fresh_postgres(admin: &str) -> Result<String, BoxError> {
     use sqlx::Connection;
-    let name = format!("msgbuddy_bench_{}", std::process::id());
+    let name = bench_database();
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(admin).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -18,7 +18,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use msgbuddy_core::sessions::SqlSessionStore;
 use std::net::SocketAddr;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -34,7 +34,7 @@ pub struct SessionSettings {
 }
 
 pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSettings) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let services = state.services.clone();
     let options = state.leptos_options.clone();
     let session_layer = SessionManagerLayer::new(sessions)
@@ -95,6 +95,15 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, listed once per process. Listing them renders the app with resource
+/// loading suppressed for the whole process (leptos_server's `SuppressResourceLoad`): a
+/// page another server in the same process renders meanwhile (the tests run many at once)
+/// would wait forever for its first resource (leptos-rs/leptos#4773).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
 /// Records the client's address for rate limits and the audit log: the socket peer, or the
