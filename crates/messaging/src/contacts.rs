@@ -7,6 +7,7 @@ use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_domain::AppError;
 use msgbuddy_domain::message::ChannelKind;
 use msgbuddy_domain::values::{Email, Phone};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// Which contact column a channel's addresses live in.
@@ -90,17 +91,20 @@ pub async fn find(
     .bind(address)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|row| {
-        Ok((
-            row.try_get(0)?,
-            row.try_get(1)?,
-            ContactFlags {
-                opted_out: crate::flag(&row, 2)?,
-                blocked: crate::flag(&row, 3)?,
-            },
-        ))
-    })
-    .transpose()
+    row.as_ref().map(read).transpose()
+}
+
+/// A contact's id, name and flags from a row whose first columns are `id, name,
+/// opted_out, blocked`.
+pub(crate) fn read(row: &AnyRow) -> Result<(String, String, ContactFlags)> {
+    Ok((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        ContactFlags {
+            opted_out: crate::flag(row, 2)?,
+            blocked: crate::flag(row, 3)?,
+        },
+    ))
 }
 
 /// The name a new contact gets: the one the provider or caller gave, if it is readable,

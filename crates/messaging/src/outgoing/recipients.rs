@@ -23,6 +23,14 @@ pub(super) struct Contact {
     pub flags: ContactFlags,
 }
 
+impl Contact {
+    /// From a row whose first columns are `id, name, opted_out, blocked`.
+    fn read(row: &sqlx::any::AnyRow) -> Result<Self> {
+        let (id, name, flags) = contacts::read(row)?;
+        Ok(Contact { id, name, flags })
+    }
+}
+
 /// An existing conversation a send names, with its contact.
 #[derive(Debug, Clone)]
 struct Named {
@@ -103,14 +111,7 @@ impl Recipients {
             self.named.insert(
                 id.to_owned(),
                 Named {
-                    contact: Contact {
-                        id: row.try_get(0)?,
-                        name: row.try_get(1)?,
-                        flags: ContactFlags {
-                            opted_out: crate::flag(&row, 2)?,
-                            blocked: crate::flag(&row, 3)?,
-                        },
-                    },
+                    contact: Contact::read(&row)?,
                     last_inbound: row.try_get(4)?,
                 },
             );
@@ -143,14 +144,7 @@ impl Recipients {
                 let address: String = row.try_get(4)?;
                 self.contacts.insert(
                     (ws.to_owned(), is_test, kind, address),
-                    Contact {
-                        id: row.try_get(0)?,
-                        name: row.try_get(1)?,
-                        flags: ContactFlags {
-                            opted_out: crate::flag(&row, 2)?,
-                            blocked: crate::flag(&row, 3)?,
-                        },
-                    },
+                    Contact::read(&row)?,
                 );
             }
         }
