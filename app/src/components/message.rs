@@ -133,9 +133,14 @@ fn content_view(content: &Content) -> AnyView {
         .into_any(),
         Content::Reply { title, .. } => view! { <p>"↩ " {title}</p> }.into_any(),
         Content::Reaction { emoji, .. } => view! { <p class="text-2xl">{emoji}</p> }.into_any(),
-        Content::Email { subject, body } => view! {
+        Content::Email { subject, body, attachments } => view! {
             <p class="font-medium">{subject}</p>
             <p class="whitespace-pre-wrap break-words">{body}</p>
+            {(!attachments.is_empty()).then(|| view! {
+                <ul class="mt-2 space-y-2 border-t border-slate-200 pt-2" aria-label="Attachments" data-testid="message-attachments">
+                    {attachments.into_iter().map(|a| view! { <li>{media_view(a)}</li> }).collect_view()}
+                </ul>
+            })}
         }
         .into_any(),
         Content::Unsupported { kind } => view! { <p class="italic">{format!("A message msgbuddy cannot show ({kind}).")}</p> }.into_any(),

@@ -211,7 +211,7 @@ fn LiveThread(
     let ws = workspace_id.clone();
     view! {
         <ol class="flex flex-col gap-2" data-testid="thread" aria-live="polite">
-            <For each=move || list.get() key=|l| (l.message.id.clone(), l.message.content.media_ready()) let:live>
+            <For each=move || list.get() key=|l| (l.message.id.clone(), l.message.content.files_ready()) let:live>
                 {
                     let retry = (can_reply && live.message.direction == msgbuddy_domain::message::Direction::Outbound).then(|| {
                         let (ws, id) = (ws.clone(), live.message.id.clone());

@@ -1,6 +1,7 @@
 //! Email: SMTP to send (with `lettre`), IMAP to receive (polled, with `async-imap`).
 //!
-//! - Send: a `text/plain` message from the channel's address. Its `Message-ID` is
+//! - Send: a `text/plain` message from the channel's address; a media message is the
+//!   caption as the text with the file attached (`multipart/mixed`). Its `Message-ID` is
 //!   `<msgbuddy's message id@the address's domain>`, which is also the provider id, so
 //!   replies are matched to it; answers in a conversation carry `In-Reply-To` and
 //!   `References` (RFC 5322 section 3.6.4) and the thread's subject with `Re: `.
@@ -12,6 +13,10 @@
 //!   section 2.3.1.1) and returns each raw message; the pipeline stores it as a delivery
 //!   like any webhook body (base64 of the raw bytes, `message/rfc822`), and
 //!   [`Provider::parse_webhook`] reads it. A first poll takes the last day's mail.
+//! - Attachments of inbound mail are listed on the message (`attachment:N`, N counting
+//!   the mail's attachments in order) and read out of the stored mail by
+//!   [`Provider::attached_file`] when the pipeline keeps them, so nothing is fetched
+//!   from anywhere else.
 //! - No delivery or read receipts: email has none that can be trusted.
 
 use crate::provider::*;
@@ -20,11 +25,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use futures::TryStreamExt;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use msgbuddy_domain::message::{ChannelKind, Content};
+use mail_parser::MimeHeaders;
+use msgbuddy_domain::message::{ChannelKind, Content, Media, MediaKind};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -32,6 +38,12 @@ pub const RFC822: &str = "message/rfc822";
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// Messages fetched in one poll; the rest wait for the next.
 const POLL_BATCH: usize = 200;
+/// The largest file sent as an attachment. Mail services take messages of 20 to 25 MB
+/// (Outlook 20, Gmail 25), and base64 makes a file a third larger on the wire.
+const ATTACHMENT_MAX_BYTES: u64 = 14 * 1024 * 1024;
+/// Attachments kept of one inbound mail; a mail with more lists the first ones.
+const MAX_INBOUND_ATTACHMENTS: usize = 20;
+const ATTACHMENT_PREFIX: &str = "attachment:";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailConfig {
@@ -57,8 +69,18 @@ pub struct Email {
 }
 
 pub fn capabilities() -> Capabilities {
+    let any_type = |kind| MediaLimit {
+        kind,
+        max_bytes: ATTACHMENT_MAX_BYTES,
+        mime_types: &[],
+    };
     Capabilities {
-        media: vec![],
+        media: vec![
+            any_type(MediaKind::Image),
+            any_type(MediaKind::Video),
+            any_type(MediaKind::Audio),
+            any_type(MediaKind::Document),
+        ],
         locations: false,
         contacts: false,
         interactive: false,
@@ -66,10 +88,11 @@ pub fn capabilities() -> Capabilities {
         delivery_receipts: false,
         read_receipts: false,
         max_text_chars: Some(100_000),
-        max_caption_chars: None,
+        max_caption_chars: Some(100_000),
         reply_window: None,
         default_rate_per_sec: 5,
         per_recipient_rate_per_sec: None,
+        attaches_files: true,
     }
 }
 
@@ -121,12 +144,21 @@ impl Email {
             ProviderError::new(
                 ErrorClass::Permanent,
                 "unsupported",
-                "Email channels send text only.",
+                "Email channels send text, and files as attachments (one to a message).",
             )
         };
-        let (subject, body) = match message.content {
-            Content::Email { subject, body } => (subject.trim().to_owned(), body.clone()),
-            Content::Text { body } => (String::new(), body.clone()),
+        let (subject, body, attachment) = match message.content {
+            Content::Email {
+                subject,
+                body,
+                attachments,
+            } if attachments.is_empty() => (subject.trim().to_owned(), body.clone(), None),
+            Content::Text { body } => (String::new(), body.clone(), None),
+            Content::Media(media) => (
+                String::new(),
+                media.caption.clone().unwrap_or_default(),
+                Some(attachment(media, message.file)?),
+            ),
             _ => return Err(unsupported()),
         };
         let thread = message.thread;
@@ -173,12 +205,22 @@ impl Email {
                     .join(" "),
             );
         }
-        builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(|e| {
-                ProviderError::new(ErrorClass::Permanent, "invalid_message", e.to_string())
-            })
+        let invalid = |e: lettre::error::Error| {
+            ProviderError::new(ErrorClass::Permanent, "invalid_message", e.to_string())
+        };
+        match attachment {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(body)
+                .map_err(invalid),
+            Some(file) => builder
+                .multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(body))
+                        .singlepart(file),
+                )
+                .map_err(invalid),
+        }
     }
 
     async fn imap_session(&self) -> Result<ImapSession, ProviderError> {
@@ -243,6 +285,96 @@ fn imap_network(detail: &str) -> ProviderError {
 
 fn imap_error(e: &async_imap::error::Error) -> ProviderError {
     ProviderError::new(ErrorClass::Retryable, "imap", format!("IMAP: {e}"))
+}
+
+/// A media message's file as a MIME part, under its own name (or one made from its kind
+/// and type).
+fn attachment(media: &Media, bytes: Option<&[u8]>) -> Result<SinglePart, ProviderError> {
+    let bytes = bytes.ok_or_else(|| {
+        ProviderError::new(
+            ErrorClass::Permanent,
+            "media_unavailable",
+            "Email attaches only files kept in msgbuddy; upload the file and send it again.",
+        )
+    })?;
+    let mime = media
+        .mime_type
+        .as_deref()
+        .and_then(|m| ContentType::parse(m).ok())
+        .unwrap_or_else(|| ContentType::parse("application/octet-stream").expect("a valid type"));
+    let name = media
+        .filename
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| default_filename(media));
+    Ok(Attachment::new(name).body(bytes.to_vec(), mime))
+}
+
+/// `image.png`, `document.pdf`...: a name for a file that came without one.
+fn default_filename(media: &Media) -> String {
+    let extension = match media.mime_type.as_deref().unwrap_or_default() {
+        "image/jpeg" => "jpg",
+        "audio/mpeg" => "mp3",
+        "audio/mp4" => "m4a",
+        "video/3gpp" => "3gp",
+        "video/quicktime" => "mov",
+        "text/plain" => "txt",
+        "application/msword" => "doc",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.ms-powerpoint" => "ppt",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+        other => other
+            .split_once('/')
+            .map(|(_, sub)| sub)
+            .filter(|sub| !sub.is_empty() && sub.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or("bin"),
+    };
+    format!("{}.{extension}", media.kind.as_str())
+}
+
+/// The kind a customer's attachment is shown as until msgbuddy reads its content.
+fn kind_of(mime: Option<&str>) -> MediaKind {
+    match mime.and_then(|m| m.split_once('/')).map(|(top, _)| top) {
+        Some("image") => MediaKind::Image,
+        Some("video") => MediaKind::Video,
+        Some("audio") => MediaKind::Audio,
+        _ => MediaKind::Document,
+    }
+}
+
+/// The attachments of a parsed mail, as files still to be kept.
+fn attachments_of(message: &mail_parser::Message<'_>) -> Vec<Media> {
+    message
+        .attachments()
+        .take(MAX_INBOUND_ATTACHMENTS)
+        .enumerate()
+        .map(|(index, part)| {
+            let mime = part.content_type().map(|t| {
+                match t.subtype() {
+                    Some(sub) => format!("{}/{sub}", t.ctype()),
+                    None => t.ctype().to_owned(),
+                }
+                .to_ascii_lowercase()
+            });
+            let filename = part
+                .attachment_name()
+                .map(str::to_owned)
+                .filter(|n| !n.trim().is_empty())
+                .or_else(|| part.is_message().then(|| "message.eml".to_owned()));
+            Media {
+                kind: kind_of(mime.as_deref()),
+                url: None,
+                provider_id: Some(format!("{ATTACHMENT_PREFIX}{index}")),
+                mime_type: mime,
+                filename,
+                caption: None,
+                size_bytes: Some(part.len() as u64),
+                media_id: None,
+            }
+        })
+        .collect()
 }
 
 /// `<id>` for a header, whether or not `id` has its brackets.
@@ -403,6 +535,7 @@ pub fn parse_message(raw: &[u8]) -> Result<InboundMessage, ParseError> {
         content: Content::Email {
             subject: message.subject().unwrap_or_default().to_owned(),
             body,
+            attachments: attachments_of(&message),
         },
         reply_to: thread_ids.first().cloned(),
         thread_ids,
@@ -479,6 +612,43 @@ impl Provider for Email {
 
     async fn poll(&self, cursor: Option<&str>) -> Result<Option<Polled>, ProviderError> {
         Email::poll(self, cursor).await.map(Some)
+    }
+
+    fn attached_file(
+        &self,
+        body: &[u8],
+        media: &Media,
+        max_bytes: usize,
+    ) -> Result<Option<Fetched>, ProviderError> {
+        let Some(index) = media
+            .provider_id
+            .as_deref()
+            .and_then(|id| id.strip_prefix(ATTACHMENT_PREFIX))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            return Ok(None);
+        };
+        let unreadable = |why: String| ProviderError::new(ErrorClass::Permanent, "attachment", why);
+        let raw = BASE64
+            .decode(body)
+            .map_err(|e| unreadable(format!("the stored email is not base64: {e}")))?;
+        let message = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .ok_or_else(|| unreadable("the stored email cannot be read".to_owned()))?;
+        let part = message
+            .attachment(index)
+            .ok_or_else(|| unreadable(format!("the email has no attachment {index}")))?;
+        let bytes = part.contents();
+        if bytes.len() > max_bytes {
+            return Err(unreadable(format!(
+                "the attachment is larger than the {} MB msgbuddy keeps",
+                max_bytes / (1024 * 1024)
+            )));
+        }
+        Ok(Some(Fetched {
+            bytes: bytes.to_vec(),
+            mime_type: media.mime_type.clone(),
+        }))
     }
 }
 

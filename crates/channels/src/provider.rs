@@ -33,6 +33,9 @@ pub struct Outbound<'a> {
     pub reply_to: Option<&'a str>,
     /// Email threading: the conversation's subject and earlier `Message-ID`s.
     pub thread: Option<&'a EmailThread>,
+    /// The bytes of a media message's file, for channels that carry the file itself
+    /// rather than a link to it ([`Capabilities::attaches_files`]).
+    pub file: Option<&'a [u8]>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -228,6 +231,10 @@ pub struct Capabilities {
     pub default_rate_per_sec: u32,
     /// Sends per second to one chat (Telegram: one).
     pub per_recipient_rate_per_sec: Option<u32>,
+    /// The provider takes a file's bytes with the message (email attachments) instead of
+    /// fetching it from a link: the pipeline hands them over in [`Outbound::file`], so
+    /// only files msgbuddy holds can be sent.
+    pub attaches_files: bool,
 }
 
 impl Capabilities {
@@ -292,6 +299,18 @@ pub trait Provider: Send + Sync {
     /// channels whose messages carry no file to fetch.
     async fn fetch_media(
         &self,
+        _media: &Media,
+        _max_bytes: usize,
+    ) -> Result<Option<Fetched>, ProviderError> {
+        Ok(None)
+    }
+
+    /// Channels whose files arrive inside the delivery itself (email attachments): the
+    /// bytes of `media` read from the stored delivery `body`, at most `max_bytes`.
+    /// `Ok(None)` where files are fetched from the provider instead.
+    fn attached_file(
+        &self,
+        _body: &[u8],
         _media: &Media,
         _max_bytes: usize,
     ) -> Result<Option<Fetched>, ProviderError> {

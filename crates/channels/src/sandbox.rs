@@ -100,6 +100,7 @@ pub fn capabilities() -> Capabilities {
         reply_window: None,
         default_rate_per_sec: 1000,
         per_recipient_rate_per_sec: None,
+        attaches_files: false,
     }
 }
 
@@ -291,6 +292,7 @@ mod tests {
             reference,
             reply_to: None,
             thread: None,
+            file: None,
         })
         .await
     }

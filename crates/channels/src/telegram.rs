@@ -59,6 +59,7 @@ pub fn capabilities() -> Capabilities {
         reply_window: None,
         default_rate_per_sec: 30,
         per_recipient_rate_per_sec: Some(1),
+        attaches_files: false,
     }
 }
 

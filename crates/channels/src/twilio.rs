@@ -53,6 +53,7 @@ pub fn capabilities() -> Capabilities {
         reply_window: None,
         default_rate_per_sec: 10,
         per_recipient_rate_per_sec: None,
+        attaches_files: false,
     }
 }
 

@@ -94,6 +94,7 @@ pub fn capabilities() -> Capabilities {
         reply_window: Some(Duration::from_secs(24 * 60 * 60)),
         default_rate_per_sec: 80,
         per_recipient_rate_per_sec: None,
+        attaches_files: false,
     }
 }
 

@@ -129,6 +129,7 @@ fn sends_pick_the_method_and_fields_of_the_bot_api() {
             reference: "msg_1",
             reply_to: Some("1111111:1365"),
             thread: None,
+            file: None,
         })
         .expect("a request")
     };
@@ -174,6 +175,7 @@ fn sends_pick_the_method_and_fields_of_the_bot_api() {
             reference: "m",
             reply_to: None,
             thread: None,
+            file: None,
         })
         .is_err()
     );

@@ -209,6 +209,7 @@ fn body_for(content: Content) -> serde_json::Value {
         reference: "msg_1",
         reply_to: Some("wamid.prev"),
         thread: None,
+        file: None,
     })
     .expect("a body")
 }

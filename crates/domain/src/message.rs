@@ -280,10 +280,13 @@ pub enum Content {
         message_id: String,
         emoji: String,
     },
-    /// An email: subject and plain-text body.
+    /// An email: subject, plain-text body and the files attached to it (each kept by
+    /// msgbuddy once read from the mail, like any file a customer sends).
     Email {
         subject: String,
         body: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Media>,
     },
     /// Something the provider sent that msgbuddy cannot show; kept with its type.
     Unsupported {
@@ -292,9 +295,16 @@ pub enum Content {
 }
 
 impl Content {
-    /// Whether this is a file msgbuddy holds a copy of (so it can be shown).
-    pub fn media_ready(&self) -> bool {
-        matches!(self, Content::Media(m) if m.media_id.is_some())
+    /// How many of its files msgbuddy holds a copy of (so they can be shown); a file
+    /// downloaded after the message arrived changes it.
+    pub fn files_ready(&self) -> usize {
+        match self {
+            Content::Media(m) => usize::from(m.media_id.is_some()),
+            Content::Email { attachments, .. } => {
+                attachments.iter().filter(|a| a.media_id.is_some()).count()
+            }
+            _ => 0,
+        }
     }
 
     /// The machine name of the kind (`text`, `media`, ...), as stored.
@@ -344,11 +354,20 @@ impl Content {
             }
             Content::Reply { title, .. } => title.clone(),
             Content::Reaction { emoji, .. } => emoji.clone(),
-            Content::Email { subject, body } => {
-                if subject.is_empty() {
+            Content::Email {
+                subject,
+                body,
+                attachments,
+            } => {
+                let text = if subject.is_empty() {
                     body.clone()
                 } else {
                     format!("{subject}: {body}")
+                };
+                match attachments.len() {
+                    0 => text,
+                    1 => format!("[1 attachment] {text}"),
+                    n => format!("[{n} attachments] {text}"),
                 }
             }
             Content::Unsupported { kind } => format!("[{kind}]"),

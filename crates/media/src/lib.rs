@@ -1,7 +1,8 @@
 //! Media files: uploads to send and files customers sent, downloaded from the provider.
 //!
 //! A file's type is read from its content ([`sniff`]), never from its name or a claimed
-//! type. Bytes live behind [`store::MediaStore`] (local disk under `./data/media` by
+//! type. Uploads must be a type some channel carries; a customer's file of any other
+//! type is kept as `application/octet-stream` and only ever served as a download. Bytes live behind [`store::MediaStore`] (local disk under `./data/media` by
 //! default); the `media_files` row says whose file it is. Members of the workspace open
 //! a file at `/media/{id}`; a provider that fetches an outbound file by URL (WhatsApp's
 //! `link`, Telegram, Twilio's `MediaUrl`) gets a link signed for that file that expires
@@ -189,7 +190,17 @@ impl Library {
             return Err(AppError::payload_too_large(MAX_BYTES).into());
         }
         let filename = new.filename.and_then(clean_filename);
-        let sniffed = sniff::sniff(new.bytes, filename.as_deref())?;
+        let sniffed = match (sniff::sniff(new.bytes, filename.as_deref()), new.origin) {
+            (Ok(sniffed), _) => sniffed,
+            // A customer's file is kept whatever it is (a zip, a calendar invite), so
+            // nothing they send is lost; it is only ever served as a download. Only
+            // files to send must be a type some channel carries.
+            (Err(_), Origin::Inbound) => sniff::Sniffed {
+                mime_type: "application/octet-stream",
+                kind: MediaKind::Document,
+            },
+            (Err(e), Origin::Upload) => return Err(e.into()),
+        };
         let media = MediaFile {
             id: new_id("med"),
             workspace_id: new.workspace_id.to_owned(),
@@ -304,6 +315,34 @@ impl Library {
         let media = by_id(db, id).await?.ok_or_else(AppError::not_found)?;
         let bytes = self.bytes(&media).await?;
         Ok((media, bytes))
+    }
+
+    /// A file and its bytes for the pipeline, which hands them to a channel that attaches
+    /// files (email); `None` when the file is gone.
+    pub async fn read(&self, db: &Db, id: &str) -> Result<Option<(MediaFile, Vec<u8>)>> {
+        let Some(media) = by_id(db, id).await? else {
+            return Ok(None);
+        };
+        let bytes = self.bytes(&media).await?;
+        Ok(Some((media, bytes)))
+    }
+
+    /// A file of the workspace, in the given mode, and its bytes, for a partner's API
+    /// key; `None` for a file of anyone else, as if it did not exist.
+    pub async fn open_in(
+        &self,
+        db: &Db,
+        workspace_id: &str,
+        is_test: bool,
+        id: &str,
+    ) -> Result<Option<(MediaFile, Vec<u8>)>> {
+        match by_id(db, id).await? {
+            Some(media) if media.workspace_id == workspace_id && media.is_test == is_test => {
+                let bytes = self.bytes(&media).await?;
+                Ok(Some((media, bytes)))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The bytes of a file found through the database.

@@ -6,9 +6,10 @@ use crate::Messaging;
 use crate::api_keys::Caller;
 use crate::messages::{self, Sender, To};
 use msgbuddy_core::{Error, Result};
-use msgbuddy_domain::AppError;
 use msgbuddy_domain::message::{ChannelKind, Content, DeliveryStatus, Direction, Media, MediaKind};
 use msgbuddy_domain::time::{iso_utc, parse_rfc3339_utc};
+use msgbuddy_domain::{AppError, Permission};
+use msgbuddy_media::MediaFile;
 use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use sqlx::Row;
@@ -161,6 +162,21 @@ pub async fn upload(
     })
 }
 
+/// A file of the key's workspace and mode, with its bytes: an upload, or a file a
+/// customer sent (`media_id` in a message's content).
+pub async fn file(m: &Messaging, caller: &Caller, id: &str) -> Result<(MediaFile, Vec<u8>)> {
+    caller.member.require(Permission::ConversationsView)?;
+    m.media
+        .open_in(
+            m.db(),
+            &caller.member.workspace_id,
+            caller.mode.is_test(),
+            id,
+        )
+        .await?
+        .ok_or_else(|| AppError::not_found().into())
+}
+
 /// The body of `POST /api/v1/messages`. Give the channel by kind (the workspace's
 /// connected channel of that kind) or by id, the recipient, and exactly one of `text`,
 /// `template`, `media` or `content`.
@@ -220,6 +236,7 @@ impl SendRequest {
                 Some(subject) => Content::Email {
                     subject: subject.clone(),
                     body: text.clone(),
+                    attachments: vec![],
                 },
                 None => Content::Text { body: text.clone() },
             });

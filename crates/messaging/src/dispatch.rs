@@ -258,10 +258,24 @@ async fn send_one(
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
-    // A stored file goes to the provider as a link signed for it alone.
+    // A stored file goes to the provider as a link signed for it alone, or as its bytes
+    // to a channel that attaches files.
     let content = match &message.content {
         Content::Media(media) => Content::Media(m.media.for_provider(media)),
         other => other.clone(),
+    };
+    let file = match (&message.content, caps.attaches_files) {
+        (Content::Media(media), true) => match attached_bytes(m, media).await {
+            Ok(bytes) => Some(bytes),
+            Err(failure) => {
+                return Done {
+                    message,
+                    channel,
+                    outcome: Outcome::Failed(failure),
+                };
+            }
+        },
+        _ => None,
     };
     let result = loaded
         .provider
@@ -271,6 +285,7 @@ async fn send_one(
             reference: &message.id,
             reply_to: message.reply_to.as_deref(),
             thread: message.thread.as_ref(),
+            file: file.as_deref(),
         })
         .await;
     let outcome = match result {
@@ -292,6 +307,36 @@ async fn send_one(
         message,
         channel,
         outcome,
+    }
+}
+
+/// The bytes of a media message's stored file, for a channel that attaches files.
+async fn attached_bytes(
+    m: &Messaging,
+    media: &msgbuddy_domain::message::Media,
+) -> std::result::Result<Vec<u8>, ProviderError> {
+    let unavailable = |why: &str| {
+        ProviderError::new(
+            ErrorClass::Permanent,
+            "media_unavailable",
+            format!("The file to attach {why}."),
+        )
+    };
+    let Some(id) = media.media_id.as_deref() else {
+        return Err(unavailable("is not kept in msgbuddy"));
+    };
+    match m.media.read(m.db(), id).await {
+        Ok(Some((_, bytes))) => Ok(bytes),
+        Ok(None) => Err(unavailable("was deleted")),
+        Err(e) => {
+            // The store could not be read (a disk or database error): try again later.
+            tracing::warn!(media = %id, error = %e, "reading a file to attach failed");
+            Err(ProviderError::new(
+                ErrorClass::Retryable,
+                "media_unavailable",
+                "The file to attach could not be read; msgbuddy will try again.",
+            ))
+        }
     }
 }
 

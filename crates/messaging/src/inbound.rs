@@ -360,10 +360,15 @@ async fn apply_message(
         .execute(&mut *conn)
         .await?;
     conversations::touch(conn, &conversation_id, at, &preview, true).await?;
-    if let Content::Media(media) = &msg.content
-        && media.provider_id.is_some()
-    {
-        crate::media::queue_download(conn, &id, &channel.id, now).await?;
+    match &msg.content {
+        Content::Media(media) if media.provider_id.is_some() => {
+            crate::media::queue_download(conn, &id, &channel.id, None, now).await?;
+        }
+        // An email's files are read out of the stored mail.
+        Content::Email { attachments, .. } if !attachments.is_empty() => {
+            crate::media::queue_download(conn, &id, &channel.id, Some(&d.id), now).await?;
+        }
+        _ => {}
     }
     let message = view_in(conn, &id).await?;
     changes.events.push(

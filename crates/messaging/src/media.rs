@@ -6,6 +6,10 @@
 //! keeps them in the media library and points the message at its copy, with a
 //! `message.updated` event. Failures retry with backoff; after the last attempt the row
 //! stays `failed` with the reason, and the message keeps showing the file as unavailable.
+//!
+//! An email's attachments came inside the mail: the row names the stored delivery, and
+//! the adapter reads each file out of it. Those it could read are kept even when another
+//! one fails.
 
 use crate::Messaging;
 use crate::accounts;
@@ -15,7 +19,7 @@ use msgbuddy_core::db::now_ms;
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::{Backend, Error, Result};
 use msgbuddy_domain::DomainEvent;
-use msgbuddy_domain::message::Content;
+use msgbuddy_domain::message::{Content, Media};
 use msgbuddy_media::{MAX_BYTES, NewFile, Origin};
 use sqlx::{AnyConnection, Row};
 use std::time::Duration;
@@ -26,18 +30,21 @@ pub const MAX_ATTEMPTS: i64 = 5;
 /// How long a claimed download is left to its instance.
 const LEASE_MS: i64 = 10 * 60 * 1000;
 
-/// Queues the download of an inbound message's file (in the transaction that stores it).
+/// Queues the download of an inbound message's files (in the transaction that stores
+/// it). `delivery_id` is the stored delivery the files came inside, if they did.
 pub(crate) async fn queue_download(
     conn: &mut AnyConnection,
     message_id: &str,
     channel_id: &str,
+    delivery_id: Option<&str>,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO media_downloads (message_id, channel_account_id, next_attempt_at) VALUES ($1, $2, $3)",
+        "INSERT INTO media_downloads (message_id, channel_account_id, delivery_id, next_attempt_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(message_id)
     .bind(channel_id)
+    .bind(delivery_id)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -68,7 +75,7 @@ pub async fn download_due(m: &Messaging) -> Result<usize> {
         "UPDATE media_downloads SET next_attempt_at = $1 \
          WHERE message_id IN (SELECT message_id FROM media_downloads WHERE state = 'waiting' AND next_attempt_at <= $2 \
                               ORDER BY next_attempt_at LIMIT 8{skip_locked}) \
-         RETURNING message_id, channel_account_id, attempts"
+         RETURNING message_id, channel_account_id, attempts, delivery_id"
     )))
     .bind(now + LEASE_MS)
     .bind(now)
@@ -78,7 +85,8 @@ pub async fn download_due(m: &Messaging) -> Result<usize> {
         let message_id: String = row.try_get(0)?;
         let channel_id: String = row.try_get(1)?;
         let attempts: i64 = row.try_get(2)?;
-        let outcome = download_one(m, &message_id, &channel_id)
+        let delivery_id: Option<String> = row.try_get(3)?;
+        let outcome = download_one(m, &message_id, &channel_id, delivery_id.as_deref())
             .await
             .unwrap_or_else(|e| Outcome::Failed {
                 retry: true,
@@ -112,7 +120,12 @@ pub async fn download_due(m: &Messaging) -> Result<usize> {
     Ok(rows.len())
 }
 
-async fn download_one(m: &Messaging, message_id: &str, channel_id: &str) -> Result<Outcome> {
+async fn download_one(
+    m: &Messaging,
+    message_id: &str,
+    channel_id: &str,
+    delivery_id: Option<&str>,
+) -> Result<Outcome> {
     let Some(row) =
         sqlx::query("SELECT workspace_id, is_test, content FROM messages WHERE id = $1")
             .bind(message_id)
@@ -121,57 +134,185 @@ async fn download_one(m: &Messaging, message_id: &str, channel_id: &str) -> Resu
     else {
         return Ok(Outcome::Nothing);
     };
-    let workspace_id: String = row.try_get(0)?;
-    let is_test = crate::flag(&row, 1)?;
-    let content: String = row.try_get(2)?;
-    let Ok(Content::Media(media)) = serde_json::from_str::<Content>(&content) else {
-        return Ok(Outcome::Nothing);
+    let owner = Owner {
+        workspace_id: row.try_get(0)?,
+        is_test: crate::flag(&row, 1)?,
     };
+    let content: String = row.try_get(2)?;
+    match serde_json::from_str::<Content>(&content) {
+        Ok(Content::Media(media)) => fetch_one(m, message_id, channel_id, &owner, media).await,
+        Ok(Content::Email {
+            subject,
+            body,
+            attachments,
+        }) => {
+            let Some(delivery_id) = delivery_id else {
+                return Ok(Outcome::Nothing);
+            };
+            let (attachments, outcome) =
+                read_attachments(m, channel_id, delivery_id, &owner, attachments).await?;
+            if let Some(attachments) = attachments {
+                let content = Content::Email {
+                    subject,
+                    body,
+                    attachments,
+                };
+                replace_content(m, message_id, &owner.workspace_id, &content).await?;
+            }
+            Ok(outcome)
+        }
+        _ => Ok(Outcome::Nothing),
+    }
+}
+
+/// Whose file it is.
+struct Owner {
+    workspace_id: String,
+    is_test: bool,
+}
+
+fn failed_at_provider(e: &msgbuddy_channels::ProviderError) -> Outcome {
+    let retry = matches!(
+        e.class,
+        msgbuddy_channels::ErrorClass::Retryable | msgbuddy_channels::ErrorClass::Throttled { .. }
+    );
+    Outcome::Failed {
+        retry,
+        reason: e.to_string(),
+    }
+}
+
+/// A media message's file, fetched from the provider.
+async fn fetch_one(
+    m: &Messaging,
+    message_id: &str,
+    channel_id: &str,
+    owner: &Owner,
+    media: Media,
+) -> Result<Outcome> {
     let channel = accounts::load(m, channel_id).await?;
     let fetched = match channel.provider.fetch_media(&media, MAX_BYTES).await {
         Ok(Some(f)) => f,
         Ok(None) => return Ok(Outcome::Nothing),
-        Err(e) => {
-            let retry = matches!(
-                e.class,
-                msgbuddy_channels::ErrorClass::Retryable
-                    | msgbuddy_channels::ErrorClass::Throttled { .. }
-            );
-            return Ok(Outcome::Failed {
-                retry,
-                reason: e.to_string(),
-            });
-        }
+        Err(e) => return Ok(failed_at_provider(&e)),
     };
-    let file = match m
+    match keep(m, owner, &media, &fetched.bytes).await? {
+        Ok(stored) => {
+            replace_content(m, message_id, &owner.workspace_id, &Content::Media(stored)).await?;
+            Ok(Outcome::Stored)
+        }
+        Err(reason) => Ok(Outcome::Failed {
+            retry: false,
+            reason,
+        }),
+    }
+}
+
+/// An email's attachments, read out of the stored mail: the list with every file that
+/// could be kept pointing at its copy (`None` when none was), and how it went.
+async fn read_attachments(
+    m: &Messaging,
+    channel_id: &str,
+    delivery_id: &str,
+    owner: &Owner,
+    mut attachments: Vec<Media>,
+) -> Result<(Option<Vec<Media>>, Outcome)> {
+    let Some(body) = sqlx::query("SELECT body FROM webhook_events WHERE id = $1")
+        .bind(delivery_id)
+        .fetch_optional(m.db().reader())
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?
+    else {
+        let reason = "The mail the files came in is no longer kept.".to_owned();
+        return Ok((
+            None,
+            Outcome::Failed {
+                retry: false,
+                reason,
+            },
+        ));
+    };
+    let channel = accounts::load(m, channel_id).await?;
+    let mut kept = 0;
+    let mut failures = Vec::new();
+    for attachment in attachments.iter_mut().filter(|a| a.media_id.is_none()) {
+        let name = attachment
+            .filename
+            .clone()
+            .unwrap_or_else(|| attachment.kind.as_str().to_owned());
+        let bytes = match channel
+            .provider
+            .attached_file(body.as_bytes(), attachment, MAX_BYTES)
+        {
+            Ok(Some(fetched)) => fetched.bytes,
+            Ok(None) => continue,
+            Err(e) => {
+                failures.push(format!("{name}: {}", e.message));
+                continue;
+            }
+        };
+        match keep(m, owner, attachment, &bytes).await? {
+            Ok(stored) => {
+                *attachment = stored;
+                kept += 1;
+            }
+            Err(reason) => failures.push(format!("{name}: {reason}")),
+        }
+    }
+    let outcome = match (failures.is_empty(), kept) {
+        (true, 0) => Outcome::Nothing,
+        (true, _) => Outcome::Stored,
+        // Reading the stored mail again gives the same answer: no retry.
+        (false, _) => Outcome::Failed {
+            retry: false,
+            reason: failures.join("; "),
+        },
+    };
+    Ok(((kept > 0).then_some(attachments), outcome))
+}
+
+/// Keeps a customer's file in the media library: the stored file as message content
+/// (with the provider's reference kept, for a later look-up), or why it was refused.
+async fn keep(
+    m: &Messaging,
+    owner: &Owner,
+    media: &Media,
+    bytes: &[u8],
+) -> Result<std::result::Result<Media, String>> {
+    let saved = m
         .media
         .save(
             m.db(),
             NewFile {
-                workspace_id: &workspace_id,
-                is_test,
-                bytes: &fetched.bytes,
+                workspace_id: &owner.workspace_id,
+                is_test: owner.is_test,
+                bytes,
                 filename: media.filename.as_deref(),
                 origin: Origin::Inbound,
                 created_by: None,
             },
         )
-        .await
-    {
-        Ok(file) => file,
-        Err(Error::App(e)) => {
-            return Ok(Outcome::Failed {
-                retry: false,
-                reason: e.message,
-            });
+        .await;
+    match saved {
+        Ok(file) => {
+            let mut stored = file.to_media(media.caption.clone());
+            stored.provider_id = media.provider_id.clone();
+            Ok(Ok(stored))
         }
-        Err(e) => return Err(e),
-    };
-    let mut stored = file.to_media(media.caption.clone());
-    // The provider's reference stays, for a later look-up at the provider.
-    stored.provider_id = media.provider_id.clone();
-    let content = serde_json::to_string(&Content::Media(stored))
-        .map_err(|e| Error::internal(e.to_string()))?;
+        Err(Error::App(e)) => Ok(Err(e.message)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Points the message at its stored files, with a `message.updated` event.
+async fn replace_content(
+    m: &Messaging,
+    message_id: &str,
+    workspace_id: &str,
+    content: &Content,
+) -> Result<()> {
+    let content = serde_json::to_string(content).map_err(|e| Error::internal(e.to_string()))?;
     let mut tx = m.db().writer().begin().await?;
     sqlx::query("UPDATE messages SET content = $1, updated_at = $2 WHERE id = $3")
         .bind(content)
@@ -185,7 +326,7 @@ async fn download_one(m: &Messaging, message_id: &str, channel_id: &str) -> Resu
         .record(
             &mut tx,
             &mut pending,
-            &workspace_id,
+            workspace_id,
             &DomainEvent::MessageUpdated {
                 message: Box::new(message),
             },
@@ -193,7 +334,7 @@ async fn download_one(m: &Messaging, message_id: &str, channel_id: &str) -> Resu
         .await?;
     tx.commit().await?;
     m.bus.committed(pending);
-    Ok(Outcome::Stored)
+    Ok(())
 }
 
 /// Downloads due files every second until `shutdown` flips.

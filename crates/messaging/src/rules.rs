@@ -129,6 +129,15 @@ pub fn check(content: &Content, ctx: &Context<'_>) -> Result<(), AppError> {
             if media.url.is_none() && media.provider_id.is_none() {
                 return Err(AppError::invalid_field("media", "Attach a file first."));
             }
+            if caps.attaches_files && media.media_id.is_none() {
+                return Err(refuse(
+                    "media_not_uploaded",
+                    format!(
+                        "{} channels attach the file itself, so only files kept in msgbuddy can be sent: upload it (POST /api/v1/media) and send its media_id instead of a URL.",
+                        ctx.kind.label()
+                    ),
+                ));
+            }
         }
         Content::Location(l) => {
             if !caps.locations {
@@ -196,9 +205,19 @@ pub fn check(content: &Content, ctx: &Context<'_>) -> Result<(), AppError> {
                 ));
             }
         }
-        Content::Email { subject, body } => {
+        Content::Email {
+            subject,
+            body,
+            attachments,
+        } => {
             if ctx.kind != ChannelKind::Email {
                 return Err(not_carried(ctx, "emails"));
+            }
+            if !attachments.is_empty() {
+                return Err(refuse(
+                    "unsupported_content",
+                    "Send a file by email as a media message, with the text as its caption.",
+                ));
             }
             if body.trim().is_empty() {
                 return Err(AppError::invalid_field("text", "Write a message first."));
@@ -289,10 +308,67 @@ mod tests {
         let email = Content::Email {
             subject: "s".into(),
             body: "b".into(),
+            attachments: vec![],
         };
         assert_eq!(
             rule(check(&email, &ctx(ChannelKind::Whatsapp, &caps)).expect_err("email")),
             "unsupported_content"
+        );
+    }
+
+    #[test]
+    fn email_attaches_only_files_msgbuddy_holds_one_to_a_message() {
+        use msgbuddy_domain::message::{Media, MediaKind};
+        let caps = msgbuddy_channels::email::capabilities();
+        let email = ctx(ChannelKind::Email, &caps);
+        let file = |url: Option<&str>, media_id: Option<&str>| {
+            Content::Media(Media {
+                kind: MediaKind::Document,
+                url: url.map(str::to_owned),
+                provider_id: None,
+                mime_type: Some("application/pdf".into()),
+                filename: Some("invoice.pdf".into()),
+                caption: Some("Your invoice".into()),
+                size_bytes: Some(10_000),
+                media_id: media_id.map(str::to_owned),
+            })
+        };
+        assert!(check(&file(Some("/media/med_1"), Some("med_1")), &email).is_ok());
+        assert_eq!(
+            rule(check(&file(Some("https://example.com/a.pdf"), None), &email).expect_err("url")),
+            "media_not_uploaded"
+        );
+        let Content::Media(big) = file(Some("/media/med_1"), Some("med_1")) else {
+            unreachable!()
+        };
+        let big = Content::Media(Media {
+            size_bytes: Some(15 * 1024 * 1024),
+            ..big
+        });
+        assert_eq!(
+            rule(check(&big, &email).expect_err("too large")),
+            "media_too_large"
+        );
+        let Content::Media(one) = file(Some("/media/med_1"), Some("med_1")) else {
+            unreachable!()
+        };
+        let with_files = Content::Email {
+            subject: "Invoice".into(),
+            body: "Attached.".into(),
+            attachments: vec![one],
+        };
+        assert_eq!(
+            rule(check(&with_files, &email).expect_err("attachments")),
+            "unsupported_content"
+        );
+        // Channels that fetch a file by its link take a URL.
+        let sandbox = sandbox::capabilities();
+        assert!(
+            check(
+                &file(Some("https://example.com/a.pdf"), None),
+                &ctx(ChannelKind::Whatsapp, &sandbox)
+            )
+            .is_ok()
         );
     }
 }

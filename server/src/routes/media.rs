@@ -4,10 +4,12 @@
 //! Files are served as the type sniffed when they were stored, never as HTML that could
 //! run in msgbuddy's origin: `nosniff`, a CSP that allows nothing and sandboxes the
 //! document, and `attachment` for everything that is not an image, video or audio.
+//! A single byte range is served (206), so players can seek in video and audio.
 
+use super::byte_range::{self, Wanted};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use msgbuddy_core::auth;
 use msgbuddy_domain::AppError;
@@ -25,6 +27,7 @@ pub struct Signed {
 pub async fn file(
     State(state): State<AppState>,
     session: Session,
+    request: HeaderMap,
     Path(id): Path<String>,
     Query(signed): Query<Signed>,
 ) -> Result<Response, AppError> {
@@ -45,10 +48,11 @@ pub async fn file(
                 .map_err(msgbuddy_core::Error::into_app_error)?
         }
     };
-    Ok(answer(&media, bytes))
+    Ok(serve(&media, bytes, &request))
 }
 
-fn answer(media: &MediaFile, bytes: Vec<u8>) -> Response {
+/// The file as a response: all of it, or the one range asked for.
+pub(crate) fn serve(media: &MediaFile, bytes: Vec<u8>, request: &HeaderMap) -> Response {
     let inline = matches!(
         media.kind,
         MediaKind::Image | MediaKind::Video | MediaKind::Audio | MediaKind::Sticker
@@ -60,7 +64,29 @@ fn answer(media: &MediaFile, bytes: Vec<u8>) -> Response {
         ascii_fallback(&name),
         percent_encode(&name)
     );
-    let mut res = bytes.into_response();
+    let etag = format!("\"{}\"", media.sha256);
+    let text = |name| {
+        request
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    // A range of a file that changed since the client's copy is useless: all of it then.
+    let same_file = text(header::IF_RANGE).is_none_or(|tag| tag == etag);
+    let len = bytes.len();
+    let (status, content_range, body) = match byte_range::wanted(text(header::RANGE), len) {
+        Wanted::Part(range) if same_file => (
+            StatusCode::PARTIAL_CONTENT,
+            Some(format!("bytes {}-{}/{len}", range.start, range.end - 1)),
+            bytes[range].to_vec(),
+        ),
+        Wanted::Unsatisfiable if same_file => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            Some(format!("bytes */{len}")),
+            Vec::new(),
+        ),
+        _ => (StatusCode::OK, None, bytes),
+    };
+    let mut res = (status, body).into_response();
     let headers = res.headers_mut();
     let mut set = |name, value: String| {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -74,7 +100,11 @@ fn answer(media: &MediaFile, bytes: Vec<u8>) -> Response {
         "default-src 'none'; sandbox".to_owned(),
     );
     set(header::CACHE_CONTROL, "private, max-age=3600".to_owned());
-    set(header::ETAG, format!("\"{}\"", media.sha256));
+    set(header::ETAG, etag);
+    set(header::ACCEPT_RANGES, "bytes".to_owned());
+    if let Some(range) = content_range {
+        set(header::CONTENT_RANGE, range);
+    }
     res
 }
 

@@ -3,9 +3,10 @@
 
 mod api_v1;
 mod attachments;
+mod byte_range;
 mod events;
 mod health;
-mod media;
+pub(crate) mod media;
 mod webhooks;
 
 use crate::csrf::{self, CsrfSettings};

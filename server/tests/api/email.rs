@@ -157,6 +157,30 @@ async fn settle(app: &TestApp) {
     }
 }
 
+/// The conversation with the latest activity.
+async fn latest_conversation(owner: &mut Browser, ws: &str) -> Value {
+    let list = owner
+        .call(
+            "conversations/list",
+            &[("workspace_id", ws), ("test", "false")],
+        )
+        .await
+        .expect("list");
+    list["conversations"][0].clone()
+}
+
+/// The oldest message of a conversation.
+async fn first_message(owner: &mut Browser, ws: &str, conversation: &str) -> Value {
+    let thread = owner
+        .call(
+            "conversations/thread",
+            &[("workspace_id", ws), ("conversation_id", conversation)],
+        )
+        .await
+        .expect("thread");
+    thread["messages"][0].clone()
+}
+
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
     sqlx::query(sql)
         .fetch_one(app.db.reader())
@@ -211,25 +235,11 @@ async fn email_validates_receives_threads_and_replies_through_real_mail_servers(
         ))
         .await;
         settle(&app).await;
-        let list = owner
-            .call(
-                "conversations/list",
-                &[("workspace_id", &ws), ("test", "false")],
-            )
-            .await
-            .expect("list");
-        let conversation = list["conversations"][0].clone();
+        let conversation = latest_conversation(&mut owner, &ws).await;
         assert_eq!(conversation["contact_name"], "Priya Raman");
         assert_eq!(conversation["contact_address"], CUSTOMER);
         let conversation_id = conversation["id"].as_str().expect("id").to_owned();
-        let thread = owner
-            .call(
-                "conversations/thread",
-                &[("workspace_id", &ws), ("conversation_id", &conversation_id)],
-            )
-            .await
-            .expect("thread");
-        let first = &thread["messages"][0];
+        let first = &first_message(&mut owner, &ws, &conversation_id).await;
         assert_eq!(first["direction"], "inbound");
         assert_eq!(first["content"]["subject"], "Order 1042 never arrived");
         assert!(
@@ -334,5 +344,163 @@ async fn email_validates_receives_threads_and_replies_through_real_mail_servers(
                 .is_some_and(|e| e.contains("From")),
             "{page}"
         );
+    }
+}
+
+/// A mail from the customer's program with a photo, a PDF and a zip attached (the
+/// channel adapter's fixture, written by Python's `email` package).
+const MAIL_WITH_FILES: &str =
+    include_str!("../../../crates/channels/tests/fixtures/email/attachments.eml");
+
+/// A small PDF, as the agent's upload.
+const LABEL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n% return label for order 1042\n";
+
+#[tokio::test]
+async fn attachments_arrive_as_files_members_open_and_a_file_goes_out_attached() {
+    for backend in backends() {
+        let mail = MailServers::start();
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Mail files").await;
+        let channel = email_channel(&mut owner, &ws, &mail, PASSWORD)
+            .await
+            .expect("saved");
+        assert_eq!(channel["status"], "good", "{channel}");
+
+        // The customer's mail arrives with its three files, each kept by msgbuddy.
+        mail.customer_writes(MAIL_WITH_FILES).await;
+        settle(&app).await;
+        msgbuddy_messaging::media::download_due(&app.messaging)
+            .await
+            .expect("files kept");
+        let conversation = latest_conversation(&mut owner, &ws).await["id"]
+            .as_str()
+            .expect("a conversation")
+            .to_owned();
+        let content = &first_message(&mut owner, &ws, &conversation).await["content"];
+        assert_eq!(content["type"], "email", "{content}");
+        assert_eq!(
+            content["body"],
+            "The box arrived crushed. Photo and invoice attached."
+        );
+        let files = content["attachments"].as_array().expect("attachments");
+        let shown: Vec<(&str, &str, &str)> = files
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].as_str().unwrap_or_default(),
+                    f["filename"].as_str().unwrap_or_default(),
+                    f["mime_type"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("image", "parcel.png", "image/png"),
+                ("document", "Invoice 1042 – März.pdf", "application/pdf"),
+                // Not a type msgbuddy sends, but a customer's file is kept all the same.
+                ("document", "logs.zip", "application/octet-stream"),
+            ],
+            "{content}"
+        );
+        let id = |i: usize| files[i]["media_id"].as_str().expect("kept").to_owned();
+
+        // Members open each file: the photo in place, the others as downloads.
+        let open = |id: String| {
+            let client = owner.client.clone();
+            let url = format!("{}/media/{id}", app.base);
+            async move { client.get(url).send().await.expect("get") }
+        };
+        let photo = open(id(0)).await;
+        assert_eq!(photo.status(), 200);
+        assert!(
+            photo
+                .bytes()
+                .await
+                .expect("bytes")
+                .starts_with(b"\x89PNG\r\n\x1a\n")
+        );
+        let invoice = open(id(1)).await;
+        assert_eq!(invoice.headers()["content-type"], "application/pdf");
+        assert!(
+            invoice.headers()["content-disposition"]
+                .to_str()
+                .unwrap_or_default()
+                .contains("filename*=UTF-8''Invoice%201042%20%E2%80%93%20M%C3%A4rz.pdf")
+        );
+        let invoice = invoice.bytes().await.expect("bytes");
+        assert!(invoice.starts_with(b"%PDF-1.4") && invoice.ends_with(b"%%EOF\n"));
+        let zip = open(id(2)).await;
+        assert_eq!(zip.headers()["content-type"], "application/octet-stream");
+        assert!(
+            zip.headers()["content-disposition"]
+                .to_str()
+                .unwrap_or_default()
+                .starts_with("attachment;")
+        );
+        assert_eq!(
+            zip.bytes().await.expect("bytes").as_ref(),
+            b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+        );
+        let page = format!("/w/{ws}/conversations/{conversation}");
+        let (_, html) = owner.page(&page).await;
+        assert!(html.contains("data-testid=\"message-attachments\""));
+        assert!(
+            html.contains(&format!("src=\"/media/{}\"", id(0))),
+            "the photo is shown in the thread"
+        );
+
+        // The mailbox read again from scratch keeps no file twice.
+        sqlx::query("UPDATE channel_accounts SET poll_cursor = NULL")
+            .execute(app.db.writer())
+            .await
+            .expect("reset");
+        settle(&app).await;
+        msgbuddy_messaging::media::download_due(&app.messaging)
+            .await
+            .expect("nothing new");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM media_files").await, 3);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM media_downloads").await, 0);
+
+        // The agent answers with a file: it goes out attached, under the thread's subject.
+        let csrf = owner.csrf.clone();
+        let (status, location) = owner
+            .attach(
+                &ws,
+                &conversation,
+                &[
+                    ("csrf_token", None, csrf.as_bytes()),
+                    ("caption", None, "Here is your return label.".as_bytes()),
+                    ("file", Some("return-label.pdf"), LABEL_PDF),
+                ],
+            )
+            .await;
+        assert_eq!((status, location.as_str()), (303, page.as_str()));
+        settle(&app).await;
+        let row = sqlx::query(
+            "SELECT status, provider_message_id FROM messages WHERE direction = 'outbound'",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .expect("the answer");
+        let (status, provider_id): (String, String) =
+            (row.try_get(0).expect("s"), row.try_get(1).expect("id"));
+        assert_eq!(status, "sent");
+        let wire = mail.received_with(&provider_id);
+        assert_eq!(wire.len(), 1, "one mail with Message-ID {provider_id}");
+        let read = mail_parser::MessageParser::default()
+            .parse(wire[0].as_bytes())
+            .expect("a mail");
+        assert_eq!(read.subject(), Some("Re: Damaged parcel, photos attached"));
+        assert_eq!(
+            read.body_text(0).as_deref().map(str::trim_end),
+            Some("Here is your return label.")
+        );
+        assert_eq!(read.attachment_count(), 1);
+        let file = read.attachment(0).expect("the label");
+        use mail_parser::MimeHeaders;
+        assert_eq!(file.attachment_name(), Some("return-label.pdf"));
+        assert_eq!(file.contents(), LABEL_PDF);
     }
 }

@@ -516,5 +516,47 @@ async fn partners_upload_files_and_send_them_by_id_within_their_workspace_and_mo
             (status, e["error"]["details"]["field"].as_str()),
             (422, Some("media"))
         );
+
+        // The partner downloads the file, or one range of it; only with a key of its
+        // workspace and mode.
+        let download = |key: String, range: Option<&'static str>| {
+            let url = format!("{}/api/v1/media/{id}", app.base);
+            async move {
+                let mut req = reqwest::Client::new().get(url).bearer_auth(key);
+                if let Some(r) = range {
+                    req = req.header("range", r);
+                }
+                req.send().await.expect("download")
+            }
+        };
+        let res = download(live.clone(), None).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/png");
+        assert_eq!(res.headers()["accept-ranges"], "bytes");
+        assert!(res.headers().contains_key("ratelimit-remaining"));
+        assert_eq!(res.bytes().await.expect("bytes").as_ref(), PNG);
+        let res = download(live.clone(), Some("bytes=1-3")).await;
+        assert_eq!(res.status(), 206);
+        assert_eq!(
+            res.headers()["content-range"],
+            format!("bytes 1-3/{}", PNG.len()).as_str()
+        );
+        assert_eq!(res.bytes().await.expect("bytes").as_ref(), &PNG[1..4]);
+        let res = download(live.clone(), Some("bytes=100000-")).await;
+        assert_eq!(res.status(), 416);
+        assert_eq!(
+            res.headers()["content-range"],
+            format!("bytes */{}", PNG.len()).as_str()
+        );
+        for (key, why) in [
+            (test.clone(), "a test key, live file"),
+            (other_key.clone(), "another workspace"),
+        ] {
+            let res = download(key, None).await;
+            assert_eq!(res.status(), 404, "{why}");
+            let body: Value = res.json().await.expect("envelope");
+            assert_eq!(body["error"]["code"], "not_found", "{why}");
+        }
+        assert_eq!(download("ak_live_nope".into(), None).await.status(), 401);
     }
 }

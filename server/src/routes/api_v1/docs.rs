@@ -61,7 +61,7 @@ impl Modify for BearerKeys {
         version = "1.0.0",
         description = "Send and read messages on any channel of a workspace. Authenticate with `Authorization: Bearer <API key>`. Every mutating call takes an `Idempotency-Key`. Each key has a rate limit per minute, reported in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over it, 429 with `Retry-After`. Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`."
     ),
-    paths(super::messages::create, super::messages::get_one, super::messages::list, super::media::upload),
+    paths(super::messages::create, super::messages::get_one, super::messages::list, super::media::upload, super::media::download),
     components(schemas(SendRequest, MediaRequest, Queued, ApiMessage, ApiError, MessagePage, ApiMedia, ErrorEnvelope, ErrorBody)),
     modifiers(&BearerKeys),
     tags(

@@ -1,10 +1,11 @@
-//! `POST /api/v1/media`: upload a file to send with `media.media_id`.
+//! `POST /api/v1/media`: upload a file to send with `media.media_id`;
+//! `GET /api/v1/media/{id}`: a file of the workspace, an upload or one a customer sent.
 
 use super::{caller, failure};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use msgbuddy_core::crypto::sha256_hex;
@@ -67,6 +68,45 @@ pub async fn upload(
         ))
     })
     .await
+}
+
+/// Download a file: one uploaded to send, or one a customer sent (a message's
+/// `content.media_id`, or each of an email's `content.attachments`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/media/{id}",
+    tag = "media",
+    params(
+        ("id" = String, Path, description = "The file id (`med_…`)"),
+        ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end`, answered with 206"),
+    ),
+    responses(
+        (status = 200, description = "The file, typed by its content; anything but images, video and audio as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "No valid API key", body = super::docs::ErrorEnvelope),
+        (status = 404, description = "No such file in this workspace and mode", body = super::docs::ErrorEnvelope),
+        (status = 416, description = "The range starts past the end of the file"),
+        (status = 429, description = "Over the key's rate limit; see Retry-After", body = super::docs::ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (caller, quota) = match caller(&state, &headers).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    match api::file(&state.services.messaging, &caller, &id).await {
+        Ok((file, bytes)) => {
+            let mut res = crate::routes::media::serve(&file, bytes, &headers);
+            quota.apply(&mut res);
+            res
+        }
+        Err(e) => failure(e, &quota),
+    }
 }
 
 /// The `file` part of a multipart body and its file name.

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/messages/{id}", get(messages::get_one))
         .route("/api/v1/media", post(media::upload))
+        .route("/api/v1/media/{id}", get(media::download))
         .route("/api/v1/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::page))
 }
