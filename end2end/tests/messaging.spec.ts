@@ -128,7 +128,15 @@ test("the demo workspace has Sandbox conversations to look at", async ({ page })
   await page.getByLabel("Password").fill("msgbuddy-demo");
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByTestId("nav-conversations").click();
-  await expect(page.getByTestId("conversation-row")).toHaveCount(3);
+  // The inbox's views each have something: Mia's conversation is resolved, Ana's is the
+  // demo owner's, Ravi waits for someone to take it.
+  await expect(page.getByTestId("conversation-row")).toHaveCount(2);
+  await page.getByTestId("view-resolved").click();
+  await expect(page.getByTestId("conversation-row").filter({ hasText: "Mia Chen" })).toBeVisible();
+  await page.getByTestId("view-unassigned").click();
+  await expect(page.getByTestId("conversation-row")).toHaveCount(1);
+  await expect(page.getByTestId("conversation-row").filter({ hasText: "Ravi Kumar" })).toBeVisible();
+  await page.getByTestId("view-mine").click();
   await expect(page.getByTestId("conversation-row").filter({ hasText: "Ana Souza" })).toBeVisible();
   // Ana got her shipping label as a picture, shown from msgbuddy's own copy.
   await page.getByTestId("conversation-row").filter({ hasText: "Ana Souza" }).getByRole("link").click();
@@ -136,4 +144,5 @@ test("the demo workspace has Sandbox conversations to look at", async ({ page })
   await expect(label).toHaveAttribute("data-kind", "image");
   await expect(label.locator("img")).toHaveJSProperty("naturalWidth", 96);
   await expect(label.getByTestId("message-media-link")).toContainText("shipping-label.png");
+  await expect(page.getByTestId("conversation-status")).toHaveText("Open · assigned to Demo Owner");
 });

@@ -17,5 +17,6 @@ pub async fn seed_if_empty(m: &Messaging) -> msgbuddy_core::Result<Seeded> {
 pub async fn seed_all(m: &Messaging) -> msgbuddy_core::Result<()> {
     let demo = seed::seed_demo(&m.bus).await?;
     msgbuddy_messaging::demo::seed(m, &demo.workspace_id, &demo.user_id).await?;
+    msgbuddy_inbox::demo::seed(m, &demo.workspace_id, &demo.user_id).await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ pub struct LiveEvent {
 }
 
 /// Event names the UI listens for; the server sends others too, for later modules.
-pub const EVENT_NAMES: [&str; 10] = [
+pub const EVENT_NAMES: [&str; 11] = [
     "member.joined",
     "member.removed",
     "member.role_changed",
@@ -23,6 +23,7 @@ pub const EVENT_NAMES: [&str; 10] = [
     "message.created",
     "message.updated",
     "message.status_changed",
+    "conversation.updated",
 ];
 
 // One stream per page: the workspace frame owns the `EventSource` and hands every event

@@ -1,12 +1,15 @@
-//! The conversation list, newest activity first, with "start a conversation". The list is
-//! an island: with JavaScript, new messages move their conversation to the top and new
-//! conversations appear without a reload. `?test=1` shows the test-mode data instead.
+//! The conversation list: views (Mine, Unassigned, All, Snoozed, Resolved) as tabs, filters
+//! and sort as a plain GET form, and "start a conversation". The list is an island: with
+//! JavaScript, new messages move their conversation to the top and new conversations
+//! appear without a reload. `?test=1` shows the test-mode data instead.
 
 use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::live::{LiveEvent, on_live_event};
 use crate::components::states::{ErrorBanner, Loading};
-use crate::serverfns::conversations::{StartConversation, list_conversations};
+use crate::serverfns::conversations::{
+    AssigneeOption, ListParams, StartConversation, list_conversations,
+};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -21,9 +24,20 @@ pub fn ConversationsPage() -> impl IntoView {
     let query = use_query_map();
     let test = move || query.read().get("test").as_deref() == Some("1");
     let ws = ctx.id.clone();
+    let params = move || {
+        let q = query.read();
+        ListParams {
+            view: q.get("view"),
+            channel: q.get("channel"),
+            status: q.get("status"),
+            assignee: q.get("assignee"),
+            unread: q.get("unread"),
+            sort: q.get("sort"),
+        }
+    };
     let data = Resource::new(
-        move || (test(), query.read().get("after")),
-        move |(test, after)| list_conversations(ws.clone(), test, after),
+        move || (test(), query.read().get("after"), params()),
+        move |(test, after, params)| list_conversations(ws.clone(), test, after, params),
     );
     let start = ServerAction::<StartConversation>::new();
     let error = move || {
@@ -39,9 +53,21 @@ pub fn ConversationsPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
                 let test = test();
+                let params = params();
                 match data.await {
                     Ok(page) => {
                         let base = format!("/w/{ws_id}/conversations");
+                        let mode = if test { "&test=1" } else { "" };
+                        let view = params.view.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "all".to_owned());
+                        let more = {
+                            let mut keep = String::new();
+                            for (name, value) in [("view", &params.view), ("channel", &params.channel), ("status", &params.status), ("assignee", &params.assignee), ("unread", &params.unread), ("sort", &params.sort)] {
+                                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                                    keep.push_str(&format!("&{name}={}", msgbuddy_domain::values::query_value(v)));
+                                }
+                            }
+                            keep
+                        };
                         view! {
                             <section data-testid="conversations-page" class="flex max-w-4xl flex-col gap-4">
                                 <div class="flex flex-wrap items-center justify-between gap-2">
@@ -61,11 +87,13 @@ pub fn ConversationsPage() -> impl IntoView {
                                     </p>
                                 })}
                                 {error}
+                                <ViewTabs base=base.clone() mode=mode current=view.clone() />
+                                <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() />
                                 <LiveConversations workspace_id=ws_id.clone() test conversations=page.conversations.clone() />
                                 {page.next.clone().map(|after| view! {
-                                    <a href=format!("{base}?after={after}{}", if test { "&test=1" } else { "" }) class="text-sm text-indigo-700 underline" data-testid="next-page">"More conversations"</a>
+                                    <a href=format!("{base}?after={after}{mode}{more}") class="text-sm text-indigo-700 underline" data-testid="next-page">"More conversations"</a>
                                 })}
-                                {page.can_reply.then(|| view! { <StartForm workspace_id=ws_id.clone() channels=page.channels.clone() test /> })}
+                                {page.can_reply.then(|| view! { <StartForm workspace_id=ws_id.clone() channels=page.channels.iter().filter(|c| c.status == "good").cloned().collect() test /> })}
                             </section>
                         }.into_any()
                     }
@@ -73,6 +101,100 @@ pub fn ConversationsPage() -> impl IntoView {
                 }
             })}}
         </Suspense>
+    }
+}
+
+const VIEWS: [(&str, &str); 5] = [
+    ("mine", "Mine"),
+    ("unassigned", "Unassigned"),
+    ("all", "All"),
+    ("snoozed", "Snoozed"),
+    ("resolved", "Resolved"),
+];
+
+/// The views as links; the current one is marked for screen readers too.
+#[component]
+fn ViewTabs(base: String, mode: &'static str, current: String) -> impl IntoView {
+    view! {
+        <nav aria-label="Views" data-testid="inbox-views">
+            <ul class="flex flex-wrap gap-1 border-b border-slate-200">
+                {VIEWS.into_iter().map(|(value, label)| {
+                    let active = value == current;
+                    view! {
+                        <li>
+                            <a
+                                href=format!("{base}?view={value}{mode}")
+                                aria-current=active.then_some("page")
+                                data-testid=format!("view-{value}")
+                                class=if active { "-mb-px inline-block border-b-2 border-indigo-600 px-3 py-1.5 text-sm font-semibold text-indigo-800" } else { "inline-block px-3 py-1.5 text-sm text-slate-700 hover:text-slate-900" }
+                            >
+                                {label}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Filters and sort: a GET form, so a filtered list is a link that can be kept.
+#[component]
+fn FilterForm(
+    base: String,
+    test: bool,
+    view: String,
+    params: ListParams,
+    channels: Vec<ChannelView>,
+    assignees: Vec<AssigneeOption>,
+) -> impl IntoView {
+    let selected = |given: &Option<String>, value: &str| given.as_deref() == Some(value);
+    let select = "rounded-md border border-slate-300 px-2 py-1 text-sm";
+    let label = "flex flex-col text-xs font-medium text-slate-700";
+    view! {
+        <form method="get" action=base class="flex flex-wrap items-end gap-3" data-testid="inbox-filters">
+            <input type="hidden" name="view" value=view />
+            {test.then(|| view! { <input type="hidden" name="test" value="1" /> })}
+            <label class=label>
+                "Channel"
+                <select name="channel" class=select data-testid="filter-channel">
+                    <option value="">"Any"</option>
+                    {channels.into_iter().map(|c| {
+                        let on = selected(&params.channel, &c.id);
+                        view! { <option value=c.id.clone() selected=on>{format!("{}: {}", c.kind.label(), c.name)}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class=label>
+                "Status"
+                <select name="status" class=select data-testid="filter-status">
+                    <option value="">"Open and pending"</option>
+                    {["open", "pending"].into_iter().map(|s| view! { <option value=s selected=selected(&params.status, s)>{s}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class=label>
+                "Assignee"
+                <select name="assignee" class=select data-testid="filter-assignee">
+                    <option value="">"Anyone"</option>
+                    {assignees.into_iter().map(|a| {
+                        let on = selected(&params.assignee, &a.user_id);
+                        view! { <option value=a.user_id selected=on>{a.name}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class=label>
+                "Sort"
+                <select name="sort" class=select data-testid="filter-sort">
+                    <option value="latest">"Latest activity"</option>
+                    <option value="waiting" selected=selected(&params.sort, "waiting")>"Waiting longest"</option>
+                </select>
+            </label>
+            <label class="flex items-center gap-1 text-sm text-slate-700">
+                <input type="checkbox" name="unread" value="1" checked=selected(&params.unread, "1") data-testid="filter-unread" />
+                "Unread only"
+            </label>
+            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium hover:bg-slate-50" data-testid="filter-apply">"Apply"</button>
+        </form>
     }
 }
 
@@ -134,12 +256,16 @@ fn LiveConversations(
             </div>
         </Show>
         <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm" data-testid="conversation-list" aria-live="polite">
-            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count) let:c>
+            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count, c.assignee_id.clone(), c.status.clone()) let:c>
                 <li data-testid="conversation-row" data-id=c.id.clone()>
                     <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">
                         <span class="min-w-0">
                             <span class="block font-medium" data-testid="conversation-contact">{c.contact_name.clone()}</span>
                             <span class="block truncate text-sm text-slate-600" data-testid="conversation-preview">{c.last_message_preview.clone()}</span>
+                            <span class="block text-xs text-slate-600" data-testid="conversation-assignee">
+                                {c.assignee_name.clone().map_or_else(|| "Unassigned".to_owned(), |n| format!("Assigned to {n}"))}
+                                {(c.status != "open").then(|| format!(" · {}", c.status))}
+                            </span>
                         </span>
                         <span class="shrink-0 text-right text-xs text-slate-600">
                             <span class="block">{channel_label(c.channel_kind, &c.channel_name)}</span>
@@ -165,8 +291,26 @@ fn channel_label(kind: ChannelKind, name: &str) -> String {
     }
 }
 
-/// A new message moves its conversation to the top (or adds it).
+/// A new message moves its conversation to the top (or adds it); an assignment or a
+/// status change updates its row in place.
 fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
+    if e.name == "conversation.updated" {
+        if let Some(changed) = e
+            .data
+            .get("conversation")
+            .and_then(|c| serde_json::from_value::<ConversationSummary>(c.clone()).ok())
+        {
+            list.update(|l| {
+                if let Some(row) = l.iter_mut().find(|c| c.id == changed.id) {
+                    row.assignee_id = changed.assignee_id;
+                    row.assignee_name = changed.assignee_name;
+                    row.status = changed.status;
+                    row.snoozed_until_ms = changed.snoozed_until_ms;
+                }
+            });
+        }
+        return;
+    }
     if e.name != "message.created" {
         return;
     }
@@ -206,6 +350,10 @@ fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
                 window_closes_at_ms: None,
                 has_window: false,
                 is_test: message.is_test,
+                assignee_id: None,
+                assignee_name: None,
+                snoozed_until_ms: None,
+                waiting_since_ms: None,
             },
         };
         row.last_message_at_ms = row.last_message_at_ms.max(message.created_at_ms);

@@ -14,6 +14,7 @@ pub mod members;
 pub mod not_found;
 pub mod settings;
 pub mod thread;
+pub mod thread_actions;
 pub mod workspace;
 pub mod workspace_new;
 

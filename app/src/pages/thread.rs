@@ -4,12 +4,15 @@
 //! over the workspace's live stream and update in place. Without it, the page is the
 //! same list as of loading, and the composer and Retry are plain forms.
 
+use super::thread_actions::{ConversationActions, LiveTimeline};
 use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::live::{LiveEvent, on_live_event};
 use crate::components::message::MessageBubble;
 use crate::components::states::{ErrorBanner, Loading};
-use crate::serverfns::conversations::{CancelScheduled, RetryMessage, SendText, get_thread};
+use crate::serverfns::conversations::{
+    AssignConversation, CancelScheduled, RetryMessage, SendText, SetConversationStatus, get_thread,
+};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -34,11 +37,15 @@ pub fn ThreadPage() -> impl IntoView {
     let send = ServerAction::<SendText>::new();
     let retry = ServerAction::<RetryMessage>::new();
     let cancel = ServerAction::<CancelScheduled>::new();
+    let assign = ServerAction::<AssignConversation>::new();
+    let status = ServerAction::<SetConversationStatus>::new();
     let error = move || {
         send.value()
             .get()
             .or_else(|| retry.value().get())
             .or_else(|| cancel.value().get())
+            .or_else(|| assign.value().get())
+            .or_else(|| status.value().get())
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
@@ -62,6 +69,16 @@ pub fn ThreadPage() -> impl IntoView {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
                                 <a href=back class="text-sm text-indigo-700 underline">"← All conversations"</a>
                                 <ThreadHeader conversation=c.clone() />
+                                <LiveTimeline conversation=c.clone() notes=thread.timeline.clone() />
+                                {thread.can_reply.then(|| view! {
+                                    <ConversationActions
+                                        workspace_id=ws_id.clone()
+                                        conversation=c.clone()
+                                        assignees=thread.assignees.clone()
+                                        can_assign=thread.can_assign
+                                        user_id=thread.user_id.clone()
+                                    />
+                                })}
                                 {thread.older.clone().map(|before| view! {
                                     <a href=format!("?before={before}") class="text-center text-sm text-indigo-700 underline" data-testid="older-messages">"Older messages"</a>
                                 })}

@@ -5,17 +5,44 @@ use leptos::prelude::*;
 // Reads are GET requests: safe, cacheable, and outside the CSRF check that guards writes.
 use leptos::server_fn::codec::GetUrl;
 use msgbuddy_domain::AppError;
-use msgbuddy_domain::message::{ChannelView, ConversationSummary, MessageView};
+use msgbuddy_domain::message::{ChannelView, ConversationSummary, MessageView, TimelineEntry};
 use serde::{Deserialize, Serialize};
+
+/// A member a conversation can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssigneeOption {
+    pub user_id: String,
+    pub name: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationsPage {
     pub conversations: Vec<ConversationSummary>,
-    /// The cursor of the next page (`at_ms:id`), if there is one.
+    /// The cursor of the next page (`key:id`), if there is one.
     pub next: Option<String>,
-    /// Channels a new conversation can start on.
+    /// The workspace's channels: to filter by, and (the good ones) to start on.
     pub channels: Vec<ChannelView>,
+    pub assignees: Vec<AssigneeOption>,
     pub can_reply: bool,
+    /// Whether the member sees every conversation (the All view shows them all).
+    pub sees_all: bool,
+}
+
+/// The list's view, filters and sort, as the page's query string has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    pub view: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub unread: Option<String>,
+    #[serde(default)]
+    pub sort: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -26,39 +53,53 @@ pub async fn list_conversations(
     workspace_id: String,
     test: bool,
     after: Option<String>,
+    #[server(default)] params: ListParams,
 ) -> Result<ConversationsPage, AppError> {
     use msgbuddy_domain::Permission;
-    use msgbuddy_messaging::{accounts, conversations};
+    use msgbuddy_inbox::views::{self, Filter, Query, Sort, View};
+    use msgbuddy_inbox::{access, assignment};
+    use msgbuddy_messaging::accounts;
     let (_, member) = crate::server::member(&workspace_id, Permission::ConversationsView).await?;
     let m = crate::server::messaging()?;
-    let cursor = after.as_deref().and_then(|c| {
-        let (at, id) = c.split_once(':')?;
-        Some((at.parse::<i64>().ok()?, id.to_owned()))
-    });
-    let list = conversations::list(
-        &m,
-        &member,
-        test,
-        cursor.as_ref().map(|(at, id)| (*at, id.as_str())),
-        PAGE,
-    )
-    .await?;
-    let next = (list.len() as i64 == PAGE)
-        .then(|| {
-            list.last()
-                .map(|c| format!("{}:{}", c.last_message_at_ms, c.id))
-        })
-        .flatten();
-    let channels = accounts::list(&m, &member)
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let query = Query {
+        view: given(&params.view)
+            .map(|v| View::parse(&v))
+            .transpose()?
+            .unwrap_or_default(),
+        filter: Filter {
+            channel_id: given(&params.channel),
+            status: given(&params.status),
+            assignee_id: given(&params.assignee),
+            unread_only: params.unread.as_deref() == Some("1"),
+            since_ms: None,
+            until_ms: None,
+        },
+        sort: given(&params.sort)
+            .map(|s| Sort::parse(&s))
+            .transpose()?
+            .unwrap_or_default(),
+        is_test: test,
+        after,
+        limit: PAGE,
+    };
+    let page = views::list(&m, &member, &query).await?;
+    let channels = accounts::list(&m, &member).await?;
+    let assignees = assignment::assignees(&m, &member)
         .await?
         .into_iter()
-        .filter(|c| c.status == "good")
+        .map(|a| AssigneeOption {
+            user_id: a.user_id,
+            name: a.name,
+        })
         .collect();
     Ok(ConversationsPage {
-        conversations: list,
-        next,
+        conversations: page.conversations,
+        next: page.next,
         channels,
+        assignees,
         can_reply: member.role.can(Permission::ConversationsReply),
+        sees_all: access::sees_all(&member),
     })
 }
 
@@ -68,7 +109,13 @@ pub struct ThreadView {
     pub messages: Vec<MessageView>,
     /// The id to pass as `before` for older messages, if there are more.
     pub older: Option<String>,
+    /// What happened to the conversation: assigned, resolved, snoozed...
+    pub timeline: Vec<TimelineEntry>,
+    pub assignees: Vec<AssigneeOption>,
     pub can_reply: bool,
+    pub can_assign: bool,
+    /// The member looking, to tell "mine" from someone else's.
+    pub user_id: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -81,10 +128,26 @@ pub async fn get_thread(
     before: Option<String>,
 ) -> Result<ThreadView, AppError> {
     use msgbuddy_domain::Permission;
-    use msgbuddy_messaging::{conversations, messages};
-    let (_, member) = crate::server::member(&workspace_id, Permission::ConversationsView).await?;
+    use msgbuddy_inbox::{access, assignment, timeline};
+    use msgbuddy_messaging::messages;
+    let (user, member) =
+        crate::server::member(&workspace_id, Permission::ConversationsView).await?;
     let m = crate::server::messaging()?;
-    let conversation = conversations::get(&m, &member, &conversation_id).await?;
+    let conversation = access::conversation(&m, &member, &conversation_id).await?;
+    let timeline = timeline::list(&m, &member, &conversation_id).await?;
+    let can_assign = member.role.can(Permission::ConversationsAssign);
+    let assignees = if can_assign {
+        assignment::assignees(&m, &member)
+            .await?
+            .into_iter()
+            .map(|a| AssigneeOption {
+                user_id: a.user_id,
+                name: a.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let list = messages::thread(
         &m,
         &member,
@@ -100,7 +163,11 @@ pub async fn get_thread(
         conversation,
         messages: list,
         older,
+        timeline,
+        assignees,
         can_reply: member.role.can(Permission::ConversationsReply),
+        can_assign,
+        user_id: user.id,
     })
 }
 
@@ -139,7 +206,7 @@ pub async fn send_text(
     use msgbuddy_messaging::{conversations, messages};
     let (user, member) = member(&workspace_id, Permission::ConversationsReply).await?;
     let m = messaging()?;
-    let conversation = conversations::get(&m, &member, &conversation_id).await?;
+    let conversation = msgbuddy_inbox::access::conversation(&m, &member, &conversation_id).await?;
     let at = parse_send_at(send_at.as_deref())?;
     messages::send_at(
         &m,
@@ -239,6 +306,92 @@ pub async fn retry_message(
     redirect(&format!(
         "/w/{}/conversations/{}",
         member.workspace_id, message.conversation_id
+    ));
+    Ok(())
+}
+
+/// Assigns, claims or unassigns a conversation (`action`: `assign` with `assignee_id`,
+/// `claim`, `unassign`).
+#[server(endpoint = "conversations/assign")]
+pub async fn assign_conversation(
+    csrf_token: String,
+    workspace_id: String,
+    conversation_id: String,
+    action: String,
+    #[server(default)] assignee_id: Option<String>,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    use crate::server::{member, messaging, redirect};
+    use msgbuddy_domain::Permission;
+    use msgbuddy_inbox::assignment::{self, Assign};
+    let (_, member) = member(&workspace_id, Permission::ConversationsReply).await?;
+    let assignee = assignee_id.unwrap_or_default();
+    let action = match action.as_str() {
+        "claim" => Assign::Claim,
+        "unassign" => Assign::Unassign,
+        "assign" if assignee.is_empty() => Assign::Unassign,
+        "assign" => Assign::To(&assignee),
+        _ => {
+            return Err(AppError::invalid_field(
+                "action",
+                "Choose assign, claim or unassign.",
+            ));
+        }
+    };
+    assignment::assign(&messaging()?, &member, &conversation_id, action).await?;
+    redirect(&format!(
+        "/w/{}/conversations/{conversation_id}",
+        member.workspace_id
+    ));
+    Ok(())
+}
+
+/// Resolves, reopens, marks pending or snoozes a conversation. A snooze lasts
+/// `snooze_hours`, or until `snooze_until` (UTC, like 2026-12-01T09:00).
+#[server(endpoint = "conversations/status")]
+pub async fn set_conversation_status(
+    csrf_token: String,
+    workspace_id: String,
+    conversation_id: String,
+    status: String,
+    #[server(default)] snooze_hours: Option<String>,
+    #[server(default)] snooze_until: Option<String>,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    use crate::server::{member, messaging, redirect};
+    use msgbuddy_domain::Permission;
+    use msgbuddy_inbox::status::{self, Change};
+    let (_, member) = member(&workspace_id, Permission::ConversationsReply).await?;
+    let until = match parse_send_at(snooze_until.as_deref()).map_err(|_| {
+        AppError::invalid_field(
+            "snooze_until",
+            "Give the date and time, like 2026-12-01T09:00.",
+        )
+    })? {
+        Some(at) => Some(at),
+        None => match snooze_hours
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        {
+            Some(h) => {
+                let hours = h
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|h| (1..=24 * 365).contains(h))
+                    .ok_or_else(|| {
+                        AppError::invalid_field("snooze_hours", "Snooze for 1 hour to a year.")
+                    })?;
+                Some(msgbuddy_core::db::now_ms() + hours * 3_600_000)
+            }
+            None => None,
+        },
+    };
+    let change = Change::parse(&status, until)?;
+    status::set(&messaging()?, &member, &conversation_id, change).await?;
+    redirect(&format!(
+        "/w/{}/conversations/{conversation_id}",
+        member.workspace_id
     ));
     Ok(())
 }

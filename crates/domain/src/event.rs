@@ -5,7 +5,9 @@
 //! assigned, contact updated, campaign progress, presence); each says which permission a
 //! member needs to see it, so the stream is filtered on the server.
 
-use crate::message::{ChannelKind, DeliveryStatus, MessageView};
+use crate::message::{
+    ChannelKind, ConversationSummary, DeliveryStatus, MessageView, TimelineEntry,
+};
 use crate::role::{Permission, Role};
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +60,12 @@ pub enum DomainEvent {
     MessageUpdated {
         message: Box<MessageView>,
     },
+    /// A conversation was assigned, claimed, unassigned, resolved, reopened, set pending
+    /// or snoozed (or woke up); `note` is the line its timeline got.
+    ConversationUpdated {
+        conversation: Box<ConversationSummary>,
+        note: Box<TimelineEntry>,
+    },
     MessageStatusChanged {
         message_id: String,
         conversation_id: String,
@@ -88,6 +96,7 @@ impl DomainEvent {
             DomainEvent::MessageCreated { .. } => "message.created",
             DomainEvent::MessageUpdated { .. } => "message.updated",
             DomainEvent::MessageStatusChanged { .. } => "message.status_changed",
+            DomainEvent::ConversationUpdated { .. } => "conversation.updated",
         }
     }
 
@@ -105,7 +114,8 @@ impl DomainEvent {
             // The inbox narrows this to a member's own conversations when it lands.
             DomainEvent::MessageCreated { .. }
             | DomainEvent::MessageUpdated { .. }
-            | DomainEvent::MessageStatusChanged { .. } => Permission::ConversationsView,
+            | DomainEvent::MessageStatusChanged { .. }
+            | DomainEvent::ConversationUpdated { .. } => Permission::ConversationsView,
             _ => Permission::WorkspaceView,
         }
     }

@@ -450,6 +450,29 @@ pub struct ConversationSummary {
     pub has_window: bool,
     #[serde(default)]
     pub is_test: bool,
+    /// The member the conversation is assigned to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_name: Option<String>,
+    /// When a snoozed conversation wakes up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until_ms: Option<i64>,
+    /// Since when the customer has waited for an answer; `None` once answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since_ms: Option<i64>,
+}
+
+/// One entry of a conversation's timeline besides its messages: a system note (assigned
+/// to X by Y, resolved by Z) or, later, a member's private note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub id: String,
+    pub conversation_id: String,
+    /// `system`.
+    pub kind: String,
+    pub body: String,
+    pub created_at_ms: i64,
 }
 
 /// A stored webhook delivery that could not be read or applied, for the channel's admins:

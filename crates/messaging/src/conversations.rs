@@ -76,7 +76,9 @@ pub async fn find_or_open(
     }
 }
 
-/// Moves a conversation to the top with its newest message.
+/// Moves a conversation to the top with its newest message. A customer's message starts
+/// the wait for an answer (for "waiting longest") and wakes a snoozed or pending
+/// conversation; an answer ends the wait.
 pub async fn touch(
     conn: &mut AnyConnection,
     conversation_id: &str,
@@ -90,7 +92,10 @@ pub async fn touch(
            last_message_at = CASE WHEN last_message_at > $1 THEN last_message_at ELSE $1 END, \
            last_message_preview = $2, \
            last_inbound_at = CASE WHEN $3 = 1 AND (last_inbound_at IS NULL OR last_inbound_at < $1) THEN $1 ELSE last_inbound_at END, \
-           unread_count = unread_count + $3, updated_at = $4 \
+           unread_count = unread_count + $3, updated_at = $4, \
+           waiting_since = CASE WHEN $3 = 1 THEN COALESCE(waiting_since, $1) ELSE NULL END, \
+           status = CASE WHEN $3 = 1 AND status IN ('pending', 'snoozed') THEN 'open' ELSE status END, \
+           snoozed_until = CASE WHEN $3 = 1 THEN NULL ELSE snoozed_until END \
          WHERE id = $5",
     )
     .bind(at_ms)
@@ -103,12 +108,16 @@ pub async fn touch(
     Ok(())
 }
 
-const SUMMARY: &str = "SELECT c.id, c.contact_id, ct.name, COALESCE(ct.phone, ct.telegram_id, ct.email, ''), \
+/// The columns [`summary`] reads, from `conversations c` with its contact, channel and
+/// assignee; a query adds its `WHERE` and `ORDER BY`.
+pub const SUMMARY: &str = "SELECT c.id, c.contact_id, ct.name, COALESCE(ct.phone, ct.telegram_id, ct.email, ''), \
      c.channel_account_id, ch.kind, ch.name, c.status, c.last_message_at, c.last_message_preview, \
-     c.unread_count, c.last_inbound_at, c.is_test \
-     FROM conversations c JOIN contacts ct ON ct.id = c.contact_id JOIN channel_accounts ch ON ch.id = c.channel_account_id";
+     c.unread_count, c.last_inbound_at, c.is_test, c.assignee_id, u.name, c.snoozed_until, c.waiting_since \
+     FROM conversations c JOIN contacts ct ON ct.id = c.contact_id JOIN channel_accounts ch ON ch.id = c.channel_account_id \
+     LEFT JOIN users u ON u.id = c.assignee_id";
 
-fn summary(row: &AnyRow) -> Result<ConversationSummary> {
+/// A conversation row read with [`SUMMARY`].
+pub fn summary(row: &AnyRow) -> Result<ConversationSummary> {
     let kind: String = row.try_get(5)?;
     let kind = ChannelKind::parse(&kind)
         .map_err(|_| Error::internal(format!("unknown channel kind `{kind}`")))?;
@@ -131,6 +140,10 @@ fn summary(row: &AnyRow) -> Result<ConversationSummary> {
             .map(|(w, at)| at + i64::try_from(w.as_millis()).unwrap_or(i64::MAX / 2)),
         has_window: window.is_some(),
         is_test: crate::flag(row, 12)?,
+        assignee_id: row.try_get(13)?,
+        assignee_name: row.try_get(14)?,
+        snoozed_until_ms: row.try_get(15)?,
+        waiting_since_ms: row.try_get(16)?,
     })
 }
 

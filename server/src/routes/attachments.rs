@@ -54,7 +54,8 @@ pub async fn attach(
             Permission::ConversationsReply,
         )
         .await?;
-        let conversation = conversations::get(m, &member, &conversation_id).await?;
+        let conversation =
+            msgbuddy_inbox::access::conversation(m, &member, &conversation_id).await?;
         let Some((bytes, filename)) = fields.file.take().filter(|(b, _)| !b.is_empty()) else {
             return Err(AppError::invalid_field("file", "Choose a file to attach.").into());
         };

@@ -22,8 +22,8 @@ use msgbuddy_messaging::{Messaging, dispatch, inbound, mailbox, media};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Starts the message pipeline's loops: the dispatcher (sending) and the webhook
-/// processor (receiving). They stop when `shutdown` flips, after their current pass.
+/// Starts the message pipeline's loops: the dispatcher (sending), the webhook processor
+/// (receiving), the mailbox reader, the media downloader, and the inbox's snooze alarm. They stop when `shutdown` flips, after their current pass.
 pub fn start_pipeline(
     m: Messaging,
     settings: dispatch::Settings,
@@ -35,6 +35,11 @@ pub fn start_pipeline(
         tokio::spawn(dispatch::run(m.clone(), worker, settings, shutdown.clone())),
         tokio::spawn(mailbox::run(m.clone(), email_poll, shutdown.clone())),
         tokio::spawn(media::run(m.clone(), shutdown.clone())),
+        tokio::spawn(msgbuddy_inbox::status::run(
+            m.clone(),
+            std::time::Duration::from_secs(15),
+            shutdown.clone(),
+        )),
         tokio::spawn(inbound::run(m, shutdown)),
     ]
 }

@@ -580,3 +580,21 @@ impl Browser {
         (res.status().as_u16(), location)
     }
 }
+
+/// Runs the pipeline (sends, then stored deliveries and receipts) until nothing is left
+/// to do.
+pub async fn settle(app: &TestApp) {
+    use msgbuddy_messaging::{dispatch, inbound};
+    let settings = dispatch::Settings::default();
+    for _ in 0..20 {
+        let sent = dispatch::dispatch_due(&app.messaging, "test", &settings)
+            .await
+            .expect("dispatch");
+        let processed = inbound::process_due(&app.messaging, 500)
+            .await
+            .expect("process");
+        if sent == 0 && processed == 0 {
+            return;
+        }
+    }
+}

@@ -8,6 +8,7 @@ mod email;
 mod events;
 mod health;
 mod helpers;
+mod inbox;
 mod jobs;
 mod media;
 mod messaging;

@@ -3,12 +3,11 @@
 //! thread's attachment form and the partner API.
 
 use crate::helpers::{
-    Browser, PNG, TestApp, TestDb, backends, multipart, owner_with_workspace, unique_email,
+    Browser, PNG, TestApp, TestDb, backends, multipart, owner_with_workspace, settle, unique_email,
 };
 use msgbuddy_core::Actor;
 use msgbuddy_domain::Permission;
 use msgbuddy_messaging::api_keys::{self, Mode};
-use msgbuddy_messaging::{dispatch, inbound};
 use serde_json::{Value, json};
 use sqlx::Row;
 
@@ -32,21 +31,6 @@ async fn count(app: &TestApp, table: &'static str) -> i64 {
         .expect("count")
         .try_get(0)
         .expect("count")
-}
-
-async fn settle(app: &TestApp) {
-    let settings = dispatch::Settings::default();
-    for _ in 0..20 {
-        let sent = dispatch::dispatch_due(&app.messaging, "test", &settings)
-            .await
-            .expect("dispatch");
-        let processed = inbound::process_due(&app.messaging, 500)
-            .await
-            .expect("process");
-        if sent == 0 && processed == 0 {
-            return;
-        }
-    }
 }
 
 /// A conversation on the workspace's Sandbox channel.

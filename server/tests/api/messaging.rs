@@ -3,9 +3,11 @@
 //! rules, roles, tenants and test mode.
 
 use crate::events::SseReader;
-use crate::helpers::{Browser, TestApp, TestDb, backends, member_with_role, owner_with_workspace};
+use crate::helpers::{
+    Browser, TestApp, TestDb, backends, member_with_role, owner_with_workspace, settle,
+};
 use msgbuddy_domain::ErrorCode;
-use msgbuddy_messaging::{accounts, dispatch, inbound};
+use msgbuddy_messaging::accounts;
 use sqlx::Row;
 use std::time::Duration;
 
@@ -53,22 +55,6 @@ async fn receipts_an_hour_off(owner: &mut Browser, ws: &str, channel: &str) {
         )
         .await
         .expect("settings");
-}
-
-/// Runs the worker's two steps until nothing is left to do.
-async fn settle(app: &TestApp) {
-    let settings = dispatch::Settings::default();
-    for _ in 0..20 {
-        let sent = dispatch::dispatch_due(&app.messaging, "test", &settings)
-            .await
-            .expect("dispatch");
-        let processed = inbound::process_due(&app.messaging, 500)
-            .await
-            .expect("process");
-        if sent == 0 && processed == 0 {
-            return;
-        }
-    }
 }
 
 async fn start(owner: &mut Browser, ws: &str, channel: &str, to: &str, text: &str) -> String {

@@ -1,11 +1,10 @@
 //! The partner REST API: keys, messages, idempotency, test mode, rate limits, tenants and
 //! the OpenAPI document.
 
-use crate::helpers::{Browser, TestApp, TestDb, backends, owner_with_workspace};
+use crate::helpers::{Browser, TestApp, TestDb, backends, owner_with_workspace, settle};
 use msgbuddy_core::Actor;
 use msgbuddy_domain::Permission;
 use msgbuddy_messaging::api_keys::{self, Mode};
-use msgbuddy_messaging::{dispatch, inbound};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -75,21 +74,6 @@ impl Api<'_> {
             .expect("request");
         let status = res.status();
         (status, res.json().await.unwrap_or_default())
-    }
-}
-
-async fn settle(app: &TestApp) {
-    let settings = dispatch::Settings::default();
-    for _ in 0..20 {
-        let sent = dispatch::dispatch_due(&app.messaging, "test", &settings)
-            .await
-            .expect("dispatch");
-        let processed = inbound::process_due(&app.messaging, 500)
-            .await
-            .expect("process");
-        if sent == 0 && processed == 0 {
-            return;
-        }
     }
 }
 

@@ -302,7 +302,7 @@ async fn touch_conversations(
         let sql = format!(
             "UPDATE conversations SET \
                last_message_at = CASE WHEN last_message_at > v.column3 THEN last_message_at ELSE v.column3 END, \
-               last_message_preview = v.column2, updated_at = v.column3 \
+               last_message_preview = v.column2, updated_at = v.column3, waiting_since = NULL \
              FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
             placeholders(chunk.len(), 3, 1)
         );

@@ -1,0 +1,146 @@
+//! Who answers a conversation: a supervisor (or admin, owner) assigns it to a member who
+//! may reply, or takes it back to the pool; an agent claims an unassigned one, or gives
+//! their own back. Assigning a conversation to whom it already belongs changes nothing.
+
+use crate::access::{self, user_name};
+use crate::timeline::commit_change;
+use msgbuddy_core::Result;
+use msgbuddy_core::db::now_ms;
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_domain::message::ConversationSummary;
+use msgbuddy_domain::role::Role;
+use msgbuddy_domain::{AppError, Permission};
+use msgbuddy_messaging::Messaging;
+use sqlx::Row;
+
+/// What to do with a conversation's assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assign<'a> {
+    /// To this member (by user id).
+    To(&'a str),
+    /// To the member acting, if nobody has it.
+    Claim,
+    /// Back to the pool.
+    Unassign,
+}
+
+/// A member a conversation can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignee {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// The members who may answer conversations (owners, admins, supervisors, agents), by
+/// name.
+pub async fn assignees(m: &Messaging, member: &Member) -> Result<Vec<Assignee>> {
+    member.require(Permission::ConversationsView)?;
+    let rows = sqlx::query(
+        "SELECT u.id, u.name, u.email, ms.role FROM memberships ms JOIN users u ON u.id = ms.user_id \
+         WHERE ms.workspace_id = $1 ORDER BY u.name, u.email",
+    )
+    .bind(&member.workspace_id)
+    .fetch_all(m.db().reader())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let role: String = r.try_get(3)?;
+        if !role
+            .parse::<Role>()
+            .ok()
+            .is_some_and(|r| r.can(Permission::ConversationsReply))
+        {
+            continue;
+        }
+        let name: String = r.try_get(1)?;
+        let email: String = r.try_get(2)?;
+        out.push(Assignee {
+            user_id: r.try_get(0)?,
+            name: if name.trim().is_empty() { email } else { name },
+        });
+    }
+    Ok(out)
+}
+
+/// Assigns, claims or unassigns conversation `id` as `member`.
+pub async fn assign(
+    m: &Messaging,
+    member: &Member,
+    id: &str,
+    action: Assign<'_>,
+) -> Result<ConversationSummary> {
+    member.require(Permission::ConversationsReply)?;
+    let mut tx = m.db().writer().begin().await?;
+    let current = access::current(&mut tx, member, id).await?;
+    let actor = user_name(&mut tx, &member.user_id).await?;
+    let (assignee, note) = match action {
+        Assign::To(user_id) => {
+            member.require(Permission::ConversationsAssign)?;
+            let role: Option<String> = sqlx::query(
+                "SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            )
+            .bind(&member.workspace_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+            if !role
+                .as_deref()
+                .and_then(|r| r.parse::<Role>().ok())
+                .is_some_and(|r| r.can(Permission::ConversationsReply))
+            {
+                return Err(AppError::invalid_field(
+                    "assignee_id",
+                    "Assign the conversation to a member of this workspace who may reply.",
+                )
+                .into());
+            }
+            let name = user_name(&mut tx, user_id).await?;
+            (
+                Some(user_id.to_owned()),
+                format!("Assigned to {name} by {actor}"),
+            )
+        }
+        Assign::Claim => {
+            match current.assignee_id.as_deref() {
+                Some(a) if a == member.user_id => {}
+                Some(a) => {
+                    let name = user_name(&mut tx, a).await?;
+                    return Err(AppError::conflict(format!(
+                        "{name} already has this conversation; a supervisor can reassign it."
+                    ))
+                    .into());
+                }
+                None => {}
+            }
+            (Some(member.user_id.clone()), format!("Claimed by {actor}"))
+        }
+        Assign::Unassign => {
+            let own = current.assignee_id.as_deref() == Some(member.user_id.as_str());
+            if !own {
+                member.require(Permission::ConversationsAssign)?;
+            }
+            let note = match current.assignee_id.as_deref() {
+                Some(a) => format!(
+                    "Unassigned from {} by {actor}",
+                    user_name(&mut tx, a).await?
+                ),
+                None => String::new(),
+            };
+            (None, note)
+        }
+    };
+    if assignee == current.assignee_id {
+        // Nothing changes: no note, no event.
+        drop(tx);
+        return access::conversation(m, member, id).await;
+    }
+    sqlx::query("UPDATE conversations SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(assignee.as_deref())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    commit_change(m, tx, member, id, &note).await
+}

@@ -1,0 +1,17 @@
+//! The inbox on top of the message pipeline: which conversations a member sees
+//! ([`views`]: Mine, Unassigned, All, Snoozed, Resolved, with filters and keyset pages),
+//! who answers them ([`assignment`]), where they are ([`status`]: open, pending, snoozed
+//! until a time, resolved), and the timeline of what happened to them ([`timeline`]).
+//!
+//! Members who may not see every conversation (agents and viewers: no
+//! `ConversationsViewAll`) see the unassigned ones and their own; everything else is
+//! answered as if it did not exist. Every change is one transaction with its timeline
+//! note and its `conversation.updated` event.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod assignment;
+pub mod demo;
+pub mod status;
+pub mod timeline;
+pub mod views;

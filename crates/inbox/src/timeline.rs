@@ -1,0 +1,121 @@
+//! A conversation's timeline besides its messages: one system note for every change
+//! (assigned to X by Y, resolved by Z, woke up from a snooze), written in the change's
+//! transaction, and raised with the conversation as it now is.
+
+use crate::access;
+use msgbuddy_core::db::{new_id, now_ms};
+use msgbuddy_core::events::Pending;
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Error, Result};
+use msgbuddy_domain::message::{ConversationSummary, TimelineEntry};
+use msgbuddy_domain::{DomainEvent, Permission};
+use msgbuddy_messaging::Messaging;
+use msgbuddy_messaging::conversations::{SUMMARY, summary};
+use sqlx::{AnyConnection, Row};
+
+/// Writes a system note, and the `conversation.updated` event that carries it with the
+/// conversation as the change left it. Returns that conversation.
+pub(crate) async fn record_change(
+    m: &Messaging,
+    conn: &mut AnyConnection,
+    pending: &mut Pending,
+    workspace_id: &str,
+    conversation_id: &str,
+    author_id: Option<&str>,
+    body: &str,
+) -> Result<ConversationSummary> {
+    let note = TimelineEntry {
+        id: new_id("note"),
+        conversation_id: conversation_id.to_owned(),
+        kind: "system".to_owned(),
+        body: body.to_owned(),
+        created_at_ms: now_ms(),
+    };
+    sqlx::query(
+        "INSERT INTO conversation_notes (id, workspace_id, conversation_id, kind, author_id, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&note.id)
+    .bind(workspace_id)
+    .bind(conversation_id)
+    .bind(&note.kind)
+    .bind(author_id)
+    .bind(&note.body)
+    .bind(note.created_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE c.id = $1")))
+        .bind(conversation_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let conversation = summary(&row)?;
+    m.bus
+        .record(
+            conn,
+            pending,
+            workspace_id,
+            &DomainEvent::ConversationUpdated {
+                conversation: Box::new(conversation.clone()),
+                note: Box::new(note),
+            },
+        )
+        .await?;
+    Ok(conversation)
+}
+
+/// Ends a member's change of one conversation: its note and event, then the commit.
+pub(crate) async fn commit_change(
+    m: &Messaging,
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    member: &Member,
+    conversation_id: &str,
+    note: &str,
+) -> Result<ConversationSummary> {
+    let mut pending = Pending::default();
+    let conversation = record_change(
+        m,
+        &mut tx,
+        &mut pending,
+        &member.workspace_id,
+        conversation_id,
+        Some(&member.user_id),
+        note,
+    )
+    .await?;
+    tx.commit().await?;
+    m.bus.committed(pending);
+    Ok(conversation)
+}
+
+/// The newest notes of a conversation the member may see, oldest first.
+pub async fn list(
+    m: &Messaging,
+    member: &Member,
+    conversation_id: &str,
+) -> Result<Vec<TimelineEntry>> {
+    member.require(Permission::ConversationsView)?;
+    let mut conn = m.db().reader().acquire().await?;
+    access::current(&mut conn, member, conversation_id).await?;
+    let rows = sqlx::query(
+        "SELECT id, kind, body, created_at FROM conversation_notes \
+         WHERE conversation_id = $1 AND workspace_id = $2 ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .bind(conversation_id)
+    .bind(&member.workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut notes = rows
+        .iter()
+        .map(|r| {
+            Ok(TimelineEntry {
+                id: r.try_get(0)?,
+                conversation_id: conversation_id.to_owned(),
+                kind: r.try_get(1)?,
+                body: r.try_get(2)?,
+                created_at_ms: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    notes.reverse();
+    Ok(notes)
+}

@@ -1,0 +1,87 @@
+import { type Browser, type Page } from "@playwright/test";
+import { expect, test, type Axe } from "./fixtures";
+import { hydrated, signUp, uniqueEmail } from "./helpers";
+
+/** An owner with a workspace, and an agent who joined it by invitation. */
+async function ownerAndAgent(browser: Browser, axe: Axe) {
+  const owner = await (await browser.newContext()).newPage();
+  axe.track(owner);
+  await owner.goto("/signup");
+  await signUp(owner, "Olivia Owner", uniqueEmail("owner"));
+  await owner.getByLabel("Workspace name").fill("Inbox Team");
+  await owner.getByRole("button", { name: "Create workspace" }).click();
+  await expect(owner).toHaveURL(/\/w\/ws_[0-9a-f]+$/);
+  const workspaceUrl = owner.url();
+  await owner.goto(`${workspaceUrl}/settings/invitations`);
+  await owner.getByTestId("invite-role").selectOption("agent");
+  await owner.getByRole("button", { name: "Create invitation link" }).click();
+  const link = await owner.getByTestId("invite-link").getAttribute("href");
+
+  const agent = await (await browser.newContext()).newPage();
+  axe.track(agent);
+  await agent.goto(link!);
+  await agent.getByTestId("invite-signup").click();
+  await signUp(agent, "Andy Agent", uniqueEmail("agent"));
+  await agent.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(agent).toHaveURL(workspaceUrl);
+  return { owner, agent, workspaceUrl };
+}
+
+/** The Sandbox plays a customer writing in. */
+async function customerWrites(page: Page, workspaceUrl: string, from: string, name: string, text: string) {
+  await page.goto(`${workspaceUrl}/settings/channels`);
+  await page.getByTestId("channel-row").filter({ hasText: "Sandbox" }).getByTestId("channel-link").click();
+  await page.getByLabel("From (phone)").fill(from);
+  await page.getByLabel("Customer name").fill(name);
+  await page.getByLabel("Message", { exact: true }).fill(text);
+  await page.getByTestId("simulate-send").click();
+  await expect(page).toHaveURL(/\/conversations$/);
+}
+
+test("a supervisor assigns a conversation, the agent finds it in Mine, and resolving it shows live", async ({ browser, javaScriptEnabled, axe }) => {
+  const { owner, agent, workspaceUrl } = await ownerAndAgent(browser, axe);
+  await customerWrites(owner, workspaceUrl, "+15550100301", "Dora Customer", "My parcel is damaged");
+
+  // The agent's Mine view is empty; the conversation waits in Unassigned.
+  await agent.goto(`${workspaceUrl}/conversations?view=mine`);
+  await expect(agent.getByTestId("view-mine")).toHaveAttribute("aria-current", "page");
+  await expect(agent.getByTestId("conversation-row")).toHaveCount(0);
+  await agent.getByTestId("view-unassigned").click();
+  const row = agent.getByTestId("conversation-row").filter({ hasText: "Dora Customer" });
+  await expect(row.getByTestId("conversation-assignee")).toHaveText("Unassigned");
+
+  // The owner assigns it to the agent from the thread; the timeline says so.
+  await owner.goto(`${workspaceUrl}/conversations`);
+  await owner.getByTestId("conversation-row").filter({ hasText: "Dora Customer" }).locator("a").click();
+  await expect(owner.getByTestId("conversation-status")).toHaveText("Open · unassigned");
+  await owner.getByTestId("assign-select").selectOption({ label: "Andy Agent" });
+  await owner.getByTestId("assign-submit").click();
+  await expect(owner.getByTestId("conversation-status")).toHaveText("Open · assigned to Andy Agent");
+  await owner.getByTestId("timeline").locator("summary").click();
+  await expect(owner.getByTestId("timeline-note").last()).toContainText("Assigned to Andy Agent by Olivia Owner");
+
+  // The agent finds it in Mine and opens it; then the owner resolves it.
+  await agent.goto(`${workspaceUrl}/conversations?view=mine`);
+  await expect(row.getByTestId("conversation-assignee")).toHaveText("Assigned to Andy Agent");
+  await row.locator("a").click();
+  await expect(agent.getByTestId("thread-contact")).toHaveText("Dora Customer");
+  await hydrated(agent, javaScriptEnabled);
+  const threadUrl = agent.url();
+  await owner.getByTestId("resolve").click();
+  await expect(owner.getByTestId("conversation-status")).toHaveText("Resolved · assigned to Andy Agent");
+  await expect(owner.getByTestId("reopen")).toBeVisible();
+  if (javaScriptEnabled) {
+    // Live on the agent's open page, without a reload.
+    await expect(agent.getByTestId("conversation-status")).toHaveText("Resolved · assigned to Andy Agent", { timeout: 10_000 });
+    expect(agent.url()).toBe(threadUrl);
+  } else {
+    await agent.reload();
+    await expect(agent.getByTestId("conversation-status")).toHaveText("Resolved · assigned to Andy Agent");
+  }
+
+  // Out of the agent's Mine view, into Resolved.
+  await agent.goto(`${workspaceUrl}/conversations?view=mine`);
+  await expect(agent.getByTestId("conversation-row")).toHaveCount(0);
+  await agent.getByTestId("view-resolved").click();
+  await expect(row).toBeVisible();
+});
