@@ -29,6 +29,7 @@ use crate::pages::{
     home::HomeRedirect,
     invitations::InvitationsPage,
     invite_accept::InviteAcceptPage,
+    labels::LabelsPage,
     members::MembersPage,
     not_found::NotFound,
     settings::SettingsPage,
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/audit") view=AuditPage />
                     <Route path=path!("settings/channels") view=ChannelsPage />
                     <Route path=path!("settings/api-keys") view=ApiKeysPage />
+                    <Route path=path!("settings/labels") view=LabelsPage />
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />
                     <Route path=path!("conversations/:conversation") view=ThreadPage />

@@ -60,7 +60,24 @@ test("a supervisor assigns a conversation, the agent finds it in Mine, and resol
   await owner.getByTestId("timeline").locator("summary").click();
   await expect(owner.getByTestId("timeline-note").last()).toContainText("Assigned to Andy Agent by Olivia Owner");
 
-  // The agent finds it in Mine and opens it; then the owner resolves it.
+  // The owner makes a label in Settings > Labels and puts it on the conversation.
+  const threadOfOwner = owner.url();
+  await owner.goto(`${workspaceUrl}/settings/labels`);
+  await owner.getByTestId("label-form").getByLabel("Name").fill("Damaged");
+  await owner.getByTestId("label-form").getByLabel("Description").fill("Arrived broken");
+  await owner.getByTestId("label-create").click();
+  await expect(owner.getByTestId("label-row-name")).toHaveText("Damaged");
+  await owner.goto(threadOfOwner);
+  await owner.getByTestId("label-add-select").selectOption({ label: "Damaged" });
+  await owner.getByTestId("label-add").click();
+  await expect(owner.getByTestId("label-chip")).toHaveText("Damaged");
+
+  // The agent finds it in Mine, and by its label; opens it; then the owner resolves it.
+  await agent.goto(`${workspaceUrl}/conversations?view=all`);
+  await agent.getByTestId("filter-label").selectOption({ label: "Damaged" });
+  await agent.getByTestId("filter-apply").click();
+  await expect(agent).toHaveURL(/label=lbl_/);
+  await expect(row.getByTestId("label-chip")).toHaveText("Damaged");
   await agent.goto(`${workspaceUrl}/conversations?view=mine`);
   await expect(row.getByTestId("conversation-assignee")).toHaveText("Assigned to Andy Agent");
   await row.locator("a").click();

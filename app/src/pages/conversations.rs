@@ -3,6 +3,7 @@
 //! JavaScript, new messages move their conversation to the top and new conversations
 //! appear without a reload. `?test=1` shows the test-mode data instead.
 
+use super::thread_actions::LabelChips;
 use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::live::{LiveEvent, on_live_event};
@@ -14,7 +15,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 use msgbuddy_domain::message::{
-    ChannelKind, ChannelView, ConversationSummary, Direction, MessageView,
+    ChannelKind, ChannelView, ConversationSummary, Direction, Label, MessageView,
 };
 use msgbuddy_domain::time::{format_utc, iso_utc};
 
@@ -31,6 +32,7 @@ pub fn ConversationsPage() -> impl IntoView {
             channel: q.get("channel"),
             status: q.get("status"),
             assignee: q.get("assignee"),
+            label: q.get("label"),
             unread: q.get("unread"),
             sort: q.get("sort"),
         }
@@ -61,7 +63,7 @@ pub fn ConversationsPage() -> impl IntoView {
                         let view = params.view.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "all".to_owned());
                         let more = {
                             let mut keep = String::new();
-                            for (name, value) in [("view", &params.view), ("channel", &params.channel), ("status", &params.status), ("assignee", &params.assignee), ("unread", &params.unread), ("sort", &params.sort)] {
+                            for (name, value) in [("view", &params.view), ("channel", &params.channel), ("status", &params.status), ("assignee", &params.assignee), ("label", &params.label), ("unread", &params.unread), ("sort", &params.sort)] {
                                 if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
                                     keep.push_str(&format!("&{name}={}", msgbuddy_domain::values::query_value(v)));
                                 }
@@ -88,7 +90,7 @@ pub fn ConversationsPage() -> impl IntoView {
                                 })}
                                 {error}
                                 <ViewTabs base=base.clone() mode=mode current=view.clone() />
-                                <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() />
+                                <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() labels=page.labels.clone() />
                                 <LiveConversations workspace_id=ws_id.clone() test conversations=page.conversations.clone() />
                                 {page.next.clone().map(|after| view! {
                                     <a href=format!("{base}?after={after}{mode}{more}") class="text-sm text-indigo-700 underline" data-testid="next-page">"More conversations"</a>
@@ -147,6 +149,7 @@ fn FilterForm(
     params: ListParams,
     channels: Vec<ChannelView>,
     assignees: Vec<AssigneeOption>,
+    labels: Vec<Label>,
 ) -> impl IntoView {
     let selected = |given: &Option<String>, value: &str| given.as_deref() == Some(value);
     let select = "rounded-md border border-slate-300 px-2 py-1 text-sm";
@@ -179,6 +182,17 @@ fn FilterForm(
                     {assignees.into_iter().map(|a| {
                         let on = selected(&params.assignee, &a.user_id);
                         view! { <option value=a.user_id selected=on>{a.name}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class=label>
+                "Label"
+                <select name="label" class=select data-testid="filter-label">
+                    <option value="">"Any"</option>
+                    {labels.into_iter().map(|l| {
+                        let on = selected(&params.label, &l.id);
+                        let name = if l.parent_id.is_some() { format!("– {}", l.name) } else { l.name };
+                        view! { <option value=l.id selected=on>{name}</option> }
                     }).collect_view()}
                 </select>
             </label>
@@ -256,7 +270,7 @@ fn LiveConversations(
             </div>
         </Show>
         <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm" data-testid="conversation-list" aria-live="polite">
-            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count, c.assignee_id.clone(), c.status.clone()) let:c>
+            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count, c.assignee_id.clone(), c.status.clone(), c.labels.iter().map(|l| l.id.clone()).collect::<Vec<_>>()) let:c>
                 <li data-testid="conversation-row" data-id=c.id.clone()>
                     <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">
                         <span class="min-w-0">
@@ -266,6 +280,7 @@ fn LiveConversations(
                                 {c.assignee_name.clone().map_or_else(|| "Unassigned".to_owned(), |n| format!("Assigned to {n}"))}
                                 {(c.status != "open").then(|| format!(" · {}", c.status))}
                             </span>
+                            <LabelChips labels=c.labels.clone() />
                         </span>
                         <span class="shrink-0 text-right text-xs text-slate-600">
                             <span class="block">{channel_label(c.channel_kind, &c.channel_name)}</span>
@@ -306,6 +321,7 @@ fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
                     row.assignee_name = changed.assignee_name;
                     row.status = changed.status;
                     row.snoozed_until_ms = changed.snoozed_until_ms;
+                    row.labels = changed.labels;
                 }
             });
         }
@@ -354,6 +370,7 @@ fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
                 assignee_name: None,
                 snoozed_until_ms: None,
                 waiting_since_ms: None,
+                labels: Vec::new(),
             },
         };
         row.last_message_at_ms = row.last_message_at_ms.max(message.created_at_ms);

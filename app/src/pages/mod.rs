@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod home;
 pub mod invitations;
 pub mod invite_accept;
+pub mod labels;
 pub mod members;
 pub mod not_found;
 pub mod settings;

@@ -75,6 +75,7 @@ pub fn ThreadPage() -> impl IntoView {
                                         workspace_id=ws_id.clone()
                                         conversation=c.clone()
                                         assignees=thread.assignees.clone()
+                                        labels=thread.labels.clone()
                                         can_assign=thread.can_assign
                                         user_id=thread.user_id.clone()
                                     />

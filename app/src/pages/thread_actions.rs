@@ -6,9 +6,10 @@
 use crate::components::csrf::CsrfField;
 use crate::components::live::{LiveEvent, on_live_event};
 use crate::serverfns::conversations::{AssignConversation, AssigneeOption, SetConversationStatus};
+use crate::serverfns::labels::LabelConversation;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use msgbuddy_domain::message::{ConversationSummary, TimelineEntry};
+use msgbuddy_domain::message::{ConversationSummary, Label, TimelineEntry};
 use msgbuddy_domain::time::{format_utc, iso_utc};
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm font-medium text-slate-800 hover:bg-slate-50";
@@ -29,6 +30,8 @@ pub fn ConversationActions(
     workspace_id: String,
     conversation: ConversationSummary,
     assignees: Vec<AssigneeOption>,
+    /// The workspace's labels.
+    labels: Vec<Label>,
     can_assign: bool,
     user_id: String,
 ) -> impl IntoView {
@@ -89,11 +92,35 @@ pub fn ConversationActions(
         }
     };
     let resolved = status == "resolved";
+    let has = |l: &Label| conversation.labels.iter().any(|x| x.id == l.id);
+    let (on, off): (Vec<Label>, Vec<Label>) = labels.into_iter().partition(has);
+    let label_form = |labels: Vec<Label>,
+                      value: &'static str,
+                      button: &'static str,
+                      testid: &'static str| {
+        (!labels.is_empty()).then(|| view! {
+            <form method="post" action=LabelConversation::url() class="flex items-end gap-2" data-testid=format!("{testid}-form")>
+                {target()}
+                <input type="hidden" name="on" value=value />
+                <label class="flex flex-col text-xs font-medium text-slate-700">
+                    {button}
+                    <select name="label_id" data-testid=format!("{testid}-select") class="rounded-md border border-slate-300 px-2 py-1 text-sm">
+                        {labels.into_iter().map(|l| view! { <option value=l.id>{l.name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class=BUTTON data-testid=testid>{button}</button>
+            </form>
+        })
+    };
+    let add_label = label_form(off, "1", "Add label", "label-add");
+    let remove_label = label_form(on, "0", "Remove label", "label-remove");
     view! {
         <div class="flex flex-wrap items-end gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="conversation-actions">
             {assign_form}
             {claim}
             {give_back}
+            {add_label}
+            {remove_label}
             {if resolved {
                 status_button("open", "Reopen", "reopen").into_any()
             } else {
@@ -121,6 +148,23 @@ pub fn ConversationActions(
     }
 }
 
+/// A conversation's labels as coloured chips.
+#[component]
+pub fn LabelChips(labels: Vec<Label>) -> impl IntoView {
+    (!labels.is_empty()).then(|| view! {
+        <span class="mt-1 flex flex-wrap gap-1" data-testid="conversation-labels">
+            {labels.into_iter().map(|l| {
+                let style = format!("border-color: {}", l.colour);
+                view! {
+                    <span class="inline-flex items-center gap-1 rounded-full border-2 px-2 text-xs text-slate-800" style=style title=l.description data-testid="label-chip">
+                        {l.name}
+                    </span>
+                }
+            }).collect_view()}
+        </span>
+    })
+}
+
 /// Status and assignee as words, for the header.
 pub fn status_line(c: &ConversationSummary) -> String {
     let status = match (c.status.as_str(), c.snoozed_until_ms) {
@@ -140,6 +184,7 @@ pub fn status_line(c: &ConversationSummary) -> String {
 #[island]
 pub fn LiveTimeline(conversation: ConversationSummary, notes: Vec<TimelineEntry>) -> impl IntoView {
     let line = RwSignal::new(status_line(&conversation));
+    let labels = RwSignal::new(conversation.labels.clone());
     let notes = RwSignal::new(notes);
     let id = conversation.id.clone();
     on_live_event(move |e: &LiveEvent| {
@@ -155,6 +200,7 @@ pub fn LiveTimeline(conversation: ConversationSummary, notes: Vec<TimelineEntry>
             return;
         };
         line.set(status_line(&changed));
+        labels.set(changed.labels.clone());
         if let Some(note) = e
             .data
             .get("note")
@@ -166,6 +212,7 @@ pub fn LiveTimeline(conversation: ConversationSummary, notes: Vec<TimelineEntry>
     });
     view! {
         <p class="text-sm font-medium text-slate-800" data-testid="conversation-status">{move || line.get()}</p>
+        {move || view! { <LabelChips labels=labels.get() /> }}
         <Show when=move || notes.with(|l| !l.is_empty())>
             <details class="text-sm text-slate-700" data-testid="timeline">
                 <summary class="cursor-pointer">"Activity"</summary>

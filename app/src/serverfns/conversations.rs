@@ -23,6 +23,7 @@ pub struct ConversationsPage {
     /// The workspace's channels: to filter by, and (the good ones) to start on.
     pub channels: Vec<ChannelView>,
     pub assignees: Vec<AssigneeOption>,
+    pub labels: Vec<msgbuddy_domain::message::Label>,
     pub can_reply: bool,
     /// Whether the member sees every conversation (the All view shows them all).
     pub sees_all: bool,
@@ -39,6 +40,8 @@ pub struct ListParams {
     pub status: Option<String>,
     #[serde(default)]
     pub assignee: Option<String>,
+    #[serde(default)]
+    pub label: Option<String>,
     #[serde(default)]
     pub unread: Option<String>,
     #[serde(default)]
@@ -71,6 +74,7 @@ pub async fn list_conversations(
             channel_id: given(&params.channel),
             status: given(&params.status),
             assignee_id: given(&params.assignee),
+            label_id: given(&params.label),
             unread_only: params.unread.as_deref() == Some("1"),
             since_ms: None,
             until_ms: None,
@@ -93,11 +97,13 @@ pub async fn list_conversations(
             name: a.name,
         })
         .collect();
+    let labels = msgbuddy_inbox::labels::list(&m, &member).await?;
     Ok(ConversationsPage {
         conversations: page.conversations,
         next: page.next,
         channels,
         assignees,
+        labels,
         can_reply: member.role.can(Permission::ConversationsReply),
         sees_all: access::sees_all(&member),
     })
@@ -112,6 +118,8 @@ pub struct ThreadView {
     /// What happened to the conversation: assigned, resolved, snoozed...
     pub timeline: Vec<TimelineEntry>,
     pub assignees: Vec<AssigneeOption>,
+    /// The workspace's labels, to put one on the conversation.
+    pub labels: Vec<msgbuddy_domain::message::Label>,
     pub can_reply: bool,
     pub can_assign: bool,
     /// The member looking, to tell "mine" from someone else's.
@@ -135,6 +143,7 @@ pub async fn get_thread(
     let m = crate::server::messaging()?;
     let conversation = access::conversation(&m, &member, &conversation_id).await?;
     let timeline = timeline::list(&m, &member, &conversation_id).await?;
+    let labels = msgbuddy_inbox::labels::list(&m, &member).await?;
     let can_assign = member.role.can(Permission::ConversationsAssign);
     let assignees = if can_assign {
         assignment::assignees(&m, &member)
@@ -165,6 +174,7 @@ pub async fn get_thread(
         older,
         timeline,
         assignees,
+        labels,
         can_reply: member.role.can(Permission::ConversationsReply),
         can_assign,
         user_id: user.id,

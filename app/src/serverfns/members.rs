@@ -58,6 +58,9 @@ pub async fn remove_member(
     use msgbuddy_core::members;
     use msgbuddy_domain::Permission;
     let (user, member) = member(&workspace_id, Permission::MembersManage).await?;
-    members::remove(&ctx()?.bus, &member, &actor(&user), &user_id).await?;
+    let ctx = ctx()?;
+    members::remove(&ctx.bus, &member, &actor(&user), &user_id).await?;
+    // Their open conversations go back to the pool, so no customer waits on someone gone.
+    msgbuddy_inbox::assignment::release(&ctx.messaging, &member.workspace_id, &user_id).await?;
     Ok(())
 }

@@ -9,5 +9,6 @@ pub mod auth;
 pub mod channels;
 pub mod conversations;
 pub mod invitations;
+pub mod labels;
 pub mod members;
 pub mod workspaces;

@@ -461,6 +461,22 @@ pub struct ConversationSummary {
     /// Since when the customer has waited for an answer; `None` once answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+}
+
+/// A label conversations are sorted by: a colour, a description, and an optional parent
+/// (one level of nesting; filtering by a parent takes its children too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub id: String,
+    pub name: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
 }
 
 /// One entry of a conversation's timeline besides its messages: a system note (assigned

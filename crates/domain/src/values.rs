@@ -147,6 +147,41 @@ impl PersonName {
     }
 }
 
+/// A conversation label's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelName(String);
+
+impl LabelName {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        bounded_text("name", "Label name", raw, 40).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A colour as `#rrggbb` (what `<input type="color">` sends), kept lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colour(String);
+
+impl Colour {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let raw = raw.trim();
+        let hex = raw.strip_prefix('#').unwrap_or_default();
+        if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(raw.to_ascii_lowercase()))
+        } else {
+            Err(AppError::invalid_field(
+                "colour",
+                "Give the colour as # and six hex digits, like #4f46e5.",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A workspace's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceName(String);

@@ -23,11 +23,13 @@ pub fn may_see(member: &Member, assignee_id: Option<&str>) -> bool {
 /// A conversation of the member's workspace they may see, for the thread page.
 pub async fn conversation(m: &Messaging, member: &Member, id: &str) -> Result<ConversationSummary> {
     let conversation = conversations::get(m, member, id).await?;
-    if may_see(member, conversation.assignee_id.as_deref()) {
-        Ok(conversation)
-    } else {
-        Err(AppError::not_found().into())
+    if !may_see(member, conversation.assignee_id.as_deref()) {
+        return Err(AppError::not_found().into());
     }
+    let mut one = [conversation];
+    crate::labels::attach(&mut *m.db().reader().acquire().await?, &mut one).await?;
+    let [conversation] = one;
+    Ok(conversation)
 }
 
 /// What a change needs to know of a conversation, read in the change's transaction.

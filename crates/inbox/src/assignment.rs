@@ -144,3 +144,29 @@ pub async fn assign(
         .await?;
     commit_change(m, tx, member, id, &note).await
 }
+
+/// Puts the open conversations of a member who left the workspace back in the pool, each
+/// with a note. Returns how many.
+pub async fn release(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<usize> {
+    let mut tx = m.db().writer().begin().await?;
+    let name = user_name(&mut tx, user_id).await?;
+    let rows = sqlx::query(
+        "UPDATE conversations SET assignee_id = NULL, updated_at = $1 \
+         WHERE workspace_id = $2 AND assignee_id = $3 AND status <> 'resolved' RETURNING id",
+    )
+    .bind(now_ms())
+    .bind(workspace_id)
+    .bind(user_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut pending = msgbuddy_core::events::Pending::default();
+    let note = format!("Unassigned: {name} left the workspace");
+    for row in &rows {
+        let id: String = row.try_get(0)?;
+        crate::timeline::record_change(m, &mut tx, &mut pending, workspace_id, &id, None, &note)
+            .await?;
+    }
+    tx.commit().await?;
+    m.bus.committed(pending);
+    Ok(rows.len())
+}

@@ -1,11 +1,13 @@
 //! The inbox's demo data, on top of the pipeline's conversations: Ana's conversation is
 //! the demo owner's, Mia's is resolved, and Ravi waits in Unassigned, so a first run
-//! shows every view with something in it and a timeline with notes.
+//! shows every view with something in it and a timeline with notes; and a few labels,
+//! one nested, on Ana's and Ravi's conversations.
 
 use crate::assignment::{self, Assign};
+use crate::labels::{self, LabelForm};
 use crate::status::{self, Change};
 use msgbuddy_core::workspaces::Member;
-use msgbuddy_core::{Error, Result};
+use msgbuddy_core::{Actor, Error, Result};
 use msgbuddy_domain::Role;
 use msgbuddy_messaging::Messaging;
 use sqlx::Row;
@@ -36,5 +38,51 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
     let mia = conversation_of(m, workspace_id, "+15550100003").await?;
     assignment::assign(m, &owner, &mia, Assign::Claim).await?;
     status::set(m, &owner, &mia, Change::Resolve).await?;
+
+    let actor = Actor {
+        user_id: user_id.to_owned(),
+        ip: None,
+    };
+    let label =
+        |name: &str, colour: &str, description: &str, parent_id: Option<String>| LabelForm {
+            name: name.to_owned(),
+            colour: colour.to_owned(),
+            description: description.to_owned(),
+            parent_id,
+        };
+    let shipping = labels::create(
+        m,
+        &owner,
+        &actor,
+        &label(
+            "Shipping",
+            "#0284c7",
+            "Where is my parcel, delivery changes",
+            None,
+        ),
+    )
+    .await?;
+    let address = labels::create(
+        m,
+        &owner,
+        &actor,
+        &label(
+            "Address change",
+            "#7c3aed",
+            "The customer wants it sent elsewhere",
+            Some(shipping.id.clone()),
+        ),
+    )
+    .await?;
+    labels::create(
+        m,
+        &owner,
+        &actor,
+        &label("VIP", "#d97706", "Customers who order often", None),
+    )
+    .await?;
+    labels::set(m, &owner, &ana, &shipping.id, true).await?;
+    let ravi = conversation_of(m, workspace_id, "+15550100002").await?;
+    labels::set(m, &owner, &ravi, &address.id, true).await?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! The inbox on top of the message pipeline: which conversations a member sees
 //! ([`views`]: Mine, Unassigned, All, Snoozed, Resolved, with filters and keyset pages),
 //! who answers them ([`assignment`]), where they are ([`status`]: open, pending, snoozed
-//! until a time, resolved), and the timeline of what happened to them ([`timeline`]).
+//! until a time, resolved), how they are sorted ([`labels`]), and the timeline of what
+//! happened to them ([`timeline`]).
 //!
 //! Members who may not see every conversation (agents and viewers: no
 //! `ConversationsViewAll`) see the unassigned ones and their own; everything else is
@@ -12,6 +13,7 @@
 pub mod access;
 pub mod assignment;
 pub mod demo;
+pub mod labels;
 pub mod status;
 pub mod timeline;
 pub mod views;

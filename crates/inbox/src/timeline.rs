@@ -10,7 +10,7 @@ use msgbuddy_core::{Error, Result};
 use msgbuddy_domain::message::{ConversationSummary, TimelineEntry};
 use msgbuddy_domain::{DomainEvent, Permission};
 use msgbuddy_messaging::Messaging;
-use msgbuddy_messaging::conversations::{SUMMARY, summary};
+use msgbuddy_messaging::conversations::summary_in;
 use sqlx::{AnyConnection, Row};
 
 /// Writes a system note, and the `conversation.updated` event that carries it with the
@@ -44,11 +44,9 @@ pub(crate) async fn record_change(
     .bind(note.created_at_ms)
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE c.id = $1")))
-        .bind(conversation_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let conversation = summary(&row)?;
+    let mut one = [summary_in(conn, conversation_id).await?];
+    crate::labels::attach(conn, &mut one).await?;
+    let [conversation] = one;
     m.bus
         .record(
             conn,

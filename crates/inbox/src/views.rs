@@ -94,6 +94,8 @@ pub struct Filter {
     /// One status, in views that show more than one.
     pub status: Option<String>,
     pub assignee_id: Option<String>,
+    /// A label, or a parent label with its children.
+    pub label_id: Option<String>,
     pub unread_only: bool,
     /// Latest activity at or after this time.
     pub since_ms: Option<i64>,
@@ -210,6 +212,13 @@ pub async fn list(m: &Messaging, member: &Member, q: &Query) -> Result<Page> {
         let p = w.text(assignee);
         w.and(format!("c.assignee_id = {p}"));
     }
+    if let Some(label) = q.filter.label_id.as_deref().filter(|l| !l.is_empty()) {
+        let (a, b) = (w.text(label), w.text(label));
+        w.and(format!(
+            "EXISTS (SELECT 1 FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id \
+             WHERE cl.conversation_id = c.id AND (l.id = {a} OR l.parent_id = {b}))"
+        ));
+    }
     if q.filter.unread_only {
         w.and("c.unread_count > 0".to_owned());
     }
@@ -257,13 +266,15 @@ pub async fn list(m: &Messaging, member: &Member, q: &Query) -> Result<Page> {
             Value::Int(i) => query.bind(i),
         };
     }
-    let rows = query.fetch_all(m.db().reader()).await?;
+    let mut conn = m.db().reader().acquire().await?;
+    let rows = query.fetch_all(&mut *conn).await?;
     let mut conversations = rows
         .iter()
         .map(summary)
         .collect::<Result<Vec<_>, Error>>()?;
     let more = conversations.len() as i64 > limit;
     conversations.truncate(usize::try_from(limit).unwrap_or(50));
+    crate::labels::attach(&mut conn, &mut conversations).await?;
     let next = more.then(|| conversations.last()).flatten().map(|c| {
         let key = match q.sort {
             Sort::Latest => c.last_message_at_ms,

@@ -5,7 +5,7 @@ use crate::Messaging;
 use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Error, Result};
-use msgbuddy_domain::message::{ChannelKind, ConversationSummary};
+use msgbuddy_domain::message::{ChannelKind, ConversationSummary, TimelineEntry};
 use msgbuddy_domain::{AppError, Permission};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -62,18 +62,81 @@ pub async fn open(
     }
 }
 
-/// The open conversation of a contact on a channel, opened if there is none.
-pub async fn find_or_open(
+/// The conversation a customer's new message goes to: the open one; else their latest
+/// resolved one on this channel, reopened (back to its agent while they may still reply,
+/// else to the pool) with a timeline note, which is returned; else a new one.
+pub async fn for_inbound(
     conn: &mut AnyConnection,
     workspace_id: &str,
     is_test: bool,
     channel_id: &str,
     contact_id: &str,
-) -> Result<String> {
-    match find_open(conn, is_test, channel_id, contact_id).await? {
-        Some((id, _)) => Ok(id),
-        None => open(conn, workspace_id, is_test, channel_id, contact_id).await,
+) -> Result<(String, Option<TimelineEntry>)> {
+    if let Some((id, _)) = find_open(conn, is_test, channel_id, contact_id).await? {
+        return Ok((id, None));
     }
+    let resolved = sqlx::query(
+        "SELECT c.id, c.assignee_id, ms.role FROM conversations c          LEFT JOIN memberships ms ON ms.workspace_id = c.workspace_id AND ms.user_id = c.assignee_id          WHERE c.channel_account_id = $1 AND c.contact_id = $2 AND c.is_test = $3 AND c.status = 'resolved'          ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1",
+    )
+    .bind(channel_id)
+    .bind(contact_id)
+    .bind(i64::from(is_test))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = resolved else {
+        return Ok((
+            open(conn, workspace_id, is_test, channel_id, contact_id).await?,
+            None,
+        ));
+    };
+    let id: String = row.try_get(0)?;
+    let assignee: Option<String> = row.try_get(1)?;
+    let role: Option<String> = row.try_get(2)?;
+    let may_reply = role
+        .and_then(|r| r.parse::<msgbuddy_domain::Role>().ok())
+        .is_some_and(|r| r.can(Permission::ConversationsReply));
+    let keeps_agent = assignee.is_some() && may_reply;
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE conversations SET status = 'open', snoozed_until = NULL, assignee_id = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(assignee.filter(|_| keeps_agent))
+    .bind(now)
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    let note = TimelineEntry {
+        id: new_id("note"),
+        conversation_id: id.clone(),
+        kind: "system".to_owned(),
+        body: if keeps_agent {
+            "Reopened: the customer wrote again".to_owned()
+        } else {
+            "Reopened: the customer wrote again; back in the pool".to_owned()
+        },
+        created_at_ms: now,
+    };
+    sqlx::query(
+        "INSERT INTO conversation_notes (id, workspace_id, conversation_id, kind, author_id, body, created_at)          VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+    )
+    .bind(&note.id)
+    .bind(workspace_id)
+    .bind(&id)
+    .bind(&note.kind)
+    .bind(&note.body)
+    .bind(note.created_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok((id, Some(note)))
+}
+
+/// A conversation as lists show it, read on `conn` (inside a transaction that changed it).
+pub async fn summary_in(conn: &mut AnyConnection, id: &str) -> Result<ConversationSummary> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    summary(&row)
 }
 
 /// Moves a conversation to the top with its newest message. A customer's message starts
@@ -144,6 +207,8 @@ pub fn summary(row: &AnyRow) -> Result<ConversationSummary> {
         assignee_name: row.try_get(14)?,
         snoozed_until_ms: row.try_get(15)?,
         waiting_since_ms: row.try_get(16)?,
+        // The inbox adds them where it shows them.
+        labels: Vec::new(),
     })
 }
 

@@ -319,8 +319,25 @@ async fn apply_message(
     let conversation_id = match threaded(conn, &channel.id, &msg.thread_ids).await? {
         Some(id) => id,
         None => {
-            conversations::find_or_open(conn, &d.workspace_id, d.is_test, &channel.id, &contact_id)
-                .await?
+            let (id, reopened) = conversations::for_inbound(
+                conn,
+                &d.workspace_id,
+                d.is_test,
+                &channel.id,
+                &contact_id,
+            )
+            .await?;
+            if let Some(note) = reopened {
+                let conversation = conversations::summary_in(conn, &id).await?;
+                changes.events.push(
+                    &d.workspace_id,
+                    DomainEvent::ConversationUpdated {
+                        conversation: Box::new(conversation),
+                        note: Box::new(note),
+                    },
+                );
+            }
+            id
         }
     };
     let id = new_id("msg");

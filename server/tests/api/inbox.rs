@@ -652,3 +652,360 @@ async fn keyset_pages_hold_still_while_conversations_arrive_and_the_snooze_alarm
         );
     }
 }
+
+#[tokio::test]
+async fn a_customer_writing_again_reopens_their_resolved_conversation_for_its_agent_or_the_pool() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Reopen").await;
+        let (mut agent, agent_id) = member_with_role(&app, &mut owner, &ws, "agent").await;
+        let ana = customer_writes(&app, &mut owner, &ws, "+15550100401", "Hi").await;
+        let ben = customer_writes(&app, &mut owner, &ws, "+15550100402", "Hello").await;
+        for id in [&ana, &ben] {
+            act(
+                &mut agent,
+                "conversations/assign",
+                &ws,
+                id,
+                &[("action", "claim")],
+            )
+            .await
+            .expect("claimed");
+        }
+        act(
+            &mut agent,
+            "conversations/status",
+            &ws,
+            &ana,
+            &[("status", "resolved")],
+        )
+        .await
+        .expect("resolved");
+
+        // The customer writes again: the same conversation, open, still the agent's.
+        let again = customer_writes(&app, &mut owner, &ws, "+15550100401", "One more thing").await;
+        assert_eq!(again, ana);
+        assert_eq!(
+            listed(&mut agent, &ws, &[("view", "mine")])
+                .await
+                .expect("mine"),
+            vec![ana.clone(), ben.clone()]
+        );
+        assert_eq!(
+            notes(&app, &ana).await.last().map(String::as_str),
+            Some("Reopened: the customer wrote again")
+        );
+        let reopened: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM workspace_events WHERE kind = 'conversation.updated' AND payload LIKE '%Reopened: the customer%'",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .map(|r| r.try_get(0).expect("n"))
+        .unwrap_or(-1);
+        assert_eq!(reopened, 1, "raised live");
+
+        // Resolved again, and the agent leaves the workspace: the next message reopens it
+        // into the pool.
+        act(
+            &mut agent,
+            "conversations/status",
+            &ws,
+            &ana,
+            &[("status", "resolved")],
+        )
+        .await
+        .expect("resolved");
+        owner
+            .call(
+                "members/remove",
+                &[("workspace_id", &ws), ("user_id", &agent_id)],
+            )
+            .await
+            .expect("removed");
+        // Ben's open conversation went back to the pool when the agent left.
+        assert_eq!(
+            listed(&mut owner, &ws, &[("view", "unassigned")])
+                .await
+                .expect("pool"),
+            vec![ben.clone()]
+        );
+        assert_eq!(
+            notes(&app, &ben).await.last().map(String::as_str),
+            Some("Unassigned: agent left the workspace")
+        );
+        let again = customer_writes(&app, &mut owner, &ws, "+15550100401", "Hello?").await;
+        assert_eq!(again, ana);
+        assert_eq!(
+            listed(&mut owner, &ws, &[("view", "unassigned")])
+                .await
+                .expect("pool"),
+            vec![ana.clone(), ben.clone()]
+        );
+        assert_eq!(
+            notes(&app, &ana).await.last().map(String::as_str),
+            Some("Reopened: the customer wrote again; back in the pool")
+        );
+        let conversations: i64 = sqlx::query("SELECT COUNT(*) FROM conversations")
+            .fetch_one(app.db.reader())
+            .await
+            .map(|r| r.try_get(0).expect("n"))
+            .unwrap_or(-1);
+        assert_eq!(conversations, 2);
+    }
+}
+
+#[tokio::test]
+async fn labels_are_managed_in_settings_put_on_conversations_and_filter_the_list() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Labels").await;
+        let (mut agent, _) = member_with_role(&app, &mut owner, &ws, "agent").await;
+        create_label(&mut owner, &ws, "Billing", "#FF0000", "")
+            .await
+            .expect("billing");
+        let list = owner
+            .call("labels/list", &[("workspace_id", &ws)])
+            .await
+            .expect("labels");
+        let billing = list["labels"][0]["id"].as_str().expect("id").to_owned();
+        assert_eq!(list["labels"][0]["colour"], "#ff0000");
+        assert_eq!(list["labels"][0]["description"], "Money matters");
+        create_label(&mut owner, &ws, "Refunds", "#00ff00", &billing)
+            .await
+            .expect("refunds");
+        create_label(&mut owner, &ws, "VIP", "#0000ff", "")
+            .await
+            .expect("vip");
+        let list = owner
+            .call("labels/list", &[("workspace_id", &ws)])
+            .await
+            .expect("labels");
+        let names: Vec<&str> = list["labels"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|l| l["name"].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["Billing", "Refunds", "VIP"],
+            "each parent, then its children"
+        );
+        let refunds = list["labels"][1]["id"].as_str().expect("id").to_owned();
+        let vip = list["labels"][2]["id"].as_str().expect("id").to_owned();
+
+        // Refused, each naming its field, and nothing stored.
+        let field = |e: msgbuddy_domain::AppError| {
+            e.details
+                .as_ref()
+                .and_then(|d| d["field"].as_str())
+                .map(str::to_owned)
+        };
+        let e = create_label(&mut owner, &ws, "billing", "#123456", "")
+            .await
+            .expect_err("taken");
+        assert_eq!(field(e).as_deref(), Some("name"));
+        let e = create_label(&mut owner, &ws, "Red", "red", "")
+            .await
+            .expect_err("colour");
+        assert_eq!(field(e).as_deref(), Some("colour"));
+        let e = create_label(&mut owner, &ws, "Deep", "#123456", &refunds)
+            .await
+            .expect_err("two levels");
+        assert_eq!(field(e).as_deref(), Some("parent_id"));
+        let e = create_label(&mut owner, &ws, "Zero\u{200b}width", "#123456", "")
+            .await
+            .expect_err("invisible");
+        assert_eq!(field(e).as_deref(), Some("name"));
+        let e = create_label(&mut agent, &ws, "Agents", "#123456", "")
+            .await
+            .expect_err("agent");
+        assert_eq!(e.code.http_status(), 403);
+        let e = owner
+            .call(
+                "labels/update",
+                &[
+                    ("workspace_id", &ws),
+                    ("label_id", &billing),
+                    ("name", "Billing"),
+                    ("colour", "#ff0000"),
+                    ("parent_id", &vip),
+                ],
+            )
+            .await
+            .expect_err("a parent with children stays on top");
+        assert_eq!(field(e).as_deref(), Some("parent_id"));
+        let count = |sql: &'static str| {
+            let db = app.db.clone();
+            async move {
+                sqlx::query(sql)
+                    .fetch_one(db.reader())
+                    .await
+                    .map(|r| r.try_get::<i64, _>(0).expect("n"))
+                    .expect("count")
+            }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM labels").await, 3);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM audit_log WHERE action = 'label.created'").await,
+            3
+        );
+
+        // An agent puts Refunds on a conversation: its note, and the Billing filter finds it.
+        let ana = customer_writes(&app, &mut owner, &ws, "+15550100501", "Refund?").await;
+        let ben = customer_writes(&app, &mut owner, &ws, "+15550100502", "Hi").await;
+        act(
+            &mut agent,
+            "conversations/label",
+            &ws,
+            &ana,
+            &[("label_id", &refunds), ("on", "1")],
+        )
+        .await
+        .expect("labelled");
+        act(
+            &mut agent,
+            "conversations/label",
+            &ws,
+            &ben,
+            &[("label_id", &vip), ("on", "1")],
+        )
+        .await
+        .expect("labelled");
+        assert_eq!(
+            listed(&mut agent, &ws, &[("label", &billing)])
+                .await
+                .expect("billing"),
+            vec![ana.clone()]
+        );
+        assert_eq!(
+            listed(&mut agent, &ws, &[("label", &refunds)])
+                .await
+                .expect("refunds"),
+            vec![ana.clone()]
+        );
+        assert_eq!(
+            listed(&mut agent, &ws, &[("label", &vip)])
+                .await
+                .expect("vip"),
+            vec![ben.clone()]
+        );
+        let page = agent
+            .call(
+                "conversations/list",
+                &[("workspace_id", &ws), ("test", "false")],
+            )
+            .await
+            .expect("list");
+        let row = page["conversations"]
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == ana.as_str()))
+            .cloned()
+            .expect("ana");
+        assert_eq!(
+            row["labels"][0]["name"], "Refunds",
+            "rows carry their labels"
+        );
+        assert_eq!(
+            notes(&app, &ana).await,
+            vec!["Label Refunds added by agent".to_owned()]
+        );
+        let e = act(
+            &mut agent,
+            "conversations/label",
+            &ws,
+            &ana,
+            &[("label_id", "lbl_nope"), ("on", "1")],
+        )
+        .await
+        .expect_err("no such label");
+        assert_eq!(field(e).as_deref(), Some("label_id"));
+        // The same label twice changes nothing; taking it off is a note too.
+        act(
+            &mut agent,
+            "conversations/label",
+            &ws,
+            &ana,
+            &[("label_id", &refunds), ("on", "1")],
+        )
+        .await
+        .expect("again");
+        act(
+            &mut agent,
+            "conversations/label",
+            &ws,
+            &ana,
+            &[("label_id", &refunds), ("on", "0")],
+        )
+        .await
+        .expect("off");
+        assert_eq!(
+            notes(&app, &ana).await,
+            vec![
+                "Label Refunds added by agent".to_owned(),
+                "Label Refunds removed by agent".to_owned()
+            ]
+        );
+        act(
+            &mut agent,
+            "conversations/label",
+            &ws,
+            &ana,
+            &[("label_id", &refunds), ("on", "1")],
+        )
+        .await
+        .expect("on again");
+
+        // Deleting Billing takes Refunds and its places with it, audited.
+        owner
+            .call(
+                "labels/delete",
+                &[("workspace_id", &ws), ("label_id", &billing)],
+            )
+            .await
+            .expect("deleted");
+        assert_eq!(count("SELECT COUNT(*) FROM labels").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM conversation_labels").await, 1);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM audit_log WHERE action = 'label.deleted'").await,
+            1
+        );
+
+        // The pages: Settings > Labels for the owner, chips and forms in the thread.
+        let (status, html) = owner.page(&format!("/w/{ws}/settings/labels")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("data-testid=\"label-form\"") && html.contains(">VIP<"));
+        let (_, html) = agent.page(&format!("/w/{ws}/settings/labels")).await;
+        assert!(
+            !html.contains("data-testid=\"label-form\""),
+            "agents only see the list"
+        );
+        let (_, html) = agent.page(&format!("/w/{ws}/conversations/{ben}")).await;
+        assert!(
+            html.contains("data-testid=\"label-chip\"")
+                && html.contains("data-testid=\"label-remove\"")
+        );
+    }
+}
+
+async fn create_label(
+    b: &mut Browser,
+    ws: &str,
+    name: &str,
+    colour: &str,
+    parent: &str,
+) -> Result<Value, msgbuddy_domain::AppError> {
+    b.call(
+        "labels/create",
+        &[
+            ("workspace_id", ws),
+            ("name", name),
+            ("colour", colour),
+            ("description", "  Money   matters "),
+            ("parent_id", parent),
+        ],
+    )
+    .await
+}
