@@ -101,4 +101,15 @@ test("a supervisor assigns a conversation, the agent finds it in Mine, and resol
   await expect(agent.getByTestId("conversation-row")).toHaveCount(0);
   await agent.getByTestId("view-resolved").click();
   await expect(row).toBeVisible();
+
+  // Search finds the customer's words, marked, and opens the thread at the message.
+  await owner.getByTestId("nav-search").click();
+  await owner.getByTestId("search-input").fill("damaged");
+  await owner.getByTestId("search-submit").click();
+  const result = owner.getByTestId("search-result");
+  await expect(result).toHaveCount(1);
+  await expect(result.locator("mark")).toHaveText("damaged");
+  await result.locator("a").click();
+  await expect(owner).toHaveURL(/\?at=msg_[0-9a-f]+#m-msg_/);
+  await expect(owner.getByTestId("thread-contact")).toHaveText("Dora Customer");
 });

@@ -34,7 +34,7 @@ struct Section {
     needs: Option<Permission>,
 }
 
-fn sections() -> [Section; 3] {
+fn sections() -> [Section; 4] {
     [
         Section {
             label: "Overview",
@@ -46,6 +46,12 @@ fn sections() -> [Section; 3] {
             label: "Conversations",
             testid: "nav-conversations",
             path: "/conversations",
+            needs: Some(Permission::ConversationsView),
+        },
+        Section {
+            label: "Search",
+            testid: "nav-search",
+            path: "/search",
             needs: Some(Permission::ConversationsView),
         },
         Section {

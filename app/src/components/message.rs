@@ -178,7 +178,7 @@ pub fn MessageBubble(
     };
     let failed = move || status.get() == DeliveryStatus::Failed;
     view! {
-        <li class=row data-testid="message" data-id=message.id.clone() data-direction=message.direction.as_str()>
+        <li class=row id=format!("m-{}", message.id) data-testid="message" data-id=message.id.clone() data-direction=message.direction.as_str()>
             <div class=bubble>
                 <p class="mb-1 text-xs text-slate-600">
                     <span class="font-medium">{who}</span>

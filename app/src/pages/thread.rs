@@ -30,9 +30,10 @@ pub fn ThreadPage() -> impl IntoView {
             (
                 params.read().get("conversation").unwrap_or_default(),
                 query.read().get("before"),
+                query.read().get("at"),
             )
         },
-        move |(id, before)| get_thread(ws.clone(), id, before),
+        move |(id, before, at)| get_thread(ws.clone(), id, before, at),
     );
     let send = ServerAction::<SendText>::new();
     let retry = ServerAction::<RetryMessage>::new();

@@ -134,6 +134,9 @@ pub async fn get_thread(
     workspace_id: String,
     conversation_id: String,
     before: Option<String>,
+    /// A message to open the thread at (a search result): the page ends with it.
+    #[server(default)]
+    at: Option<String>,
 ) -> Result<ThreadView, AppError> {
     use msgbuddy_domain::Permission;
     use msgbuddy_inbox::{access, assignment, timeline};
@@ -157,14 +160,21 @@ pub async fn get_thread(
     } else {
         Vec::new()
     };
-    let list = messages::thread(
-        &m,
-        &member,
-        &conversation_id,
-        before.as_deref(),
-        THREAD_PAGE,
-    )
-    .await?;
+    let list = match at.as_deref().filter(|a| !a.is_empty()) {
+        Some(at) => {
+            messages::thread_through(&m, &member, &conversation_id, at, THREAD_PAGE).await?
+        }
+        None => {
+            messages::thread(
+                &m,
+                &member,
+                &conversation_id,
+                before.as_deref(),
+                THREAD_PAGE,
+            )
+            .await?
+        }
+    };
     let older = (list.len() as i64 == THREAD_PAGE)
         .then(|| list.first().map(|m| m.id.clone()))
         .flatten();

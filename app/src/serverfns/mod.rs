@@ -11,4 +11,5 @@ pub mod conversations;
 pub mod invitations;
 pub mod labels;
 pub mod members;
+pub mod search;
 pub mod workspaces;

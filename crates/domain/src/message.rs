@@ -479,6 +479,20 @@ pub struct Label {
     pub parent_id: Option<String>,
 }
 
+/// A message found by search: the message, whose conversation it is in, and its text
+/// around the matching words, which are between `\u{E000}` and `\u{E001}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message: MessageView,
+    pub contact_name: String,
+    pub snippet: String,
+}
+
+/// Marks the start and end of a matching word in [`SearchHit::snippet`] (private-use
+/// characters, never shown).
+pub const MATCH_START: char = '\u{E000}';
+pub const MATCH_END: char = '\u{E001}';
+
 /// One entry of a conversation's timeline besides its messages: a system note (assigned
 /// to X by Y, resolved by Z) or, later, a member's private note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! ([`views`]: Mine, Unassigned, All, Snoozed, Resolved, with filters and keyset pages),
 //! who answers them ([`assignment`]), where they are ([`status`]: open, pending, snoozed
 //! until a time, resolved), how they are sorted ([`labels`]), and the timeline of what
-//! happened to them ([`timeline`]).
+//! happened to them ([`timeline`]); and [`search`] over every message's text.
 //!
 //! Members who may not see every conversation (agents and viewers: no
 //! `ConversationsViewAll`) see the unassigned ones and their own; everything else is
@@ -12,8 +12,10 @@
 
 pub mod access;
 pub mod assignment;
+mod conditions;
 pub mod demo;
 pub mod labels;
+pub mod search;
 pub mod status;
 pub mod timeline;
 pub mod views;

@@ -5,6 +5,7 @@
 //! someone pages neither repeats nor pushes another off a page.
 
 use crate::access::sees_all;
+use crate::conditions::Conditions;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Error, Result};
 use msgbuddy_domain::message::ConversationSummary;
@@ -121,35 +122,6 @@ pub struct Page {
     pub next: Option<String>,
 }
 
-enum Value {
-    Text(String),
-    Int(i64),
-}
-
-/// A `WHERE` being built, with its values in placeholder order.
-#[derive(Default)]
-struct Conditions {
-    sql: Vec<String>,
-    values: Vec<Value>,
-}
-
-impl Conditions {
-    /// The placeholder of a new value.
-    fn value(&mut self, v: Value) -> String {
-        self.values.push(v);
-        format!("${}", self.values.len())
-    }
-    fn text(&mut self, v: &str) -> String {
-        self.value(Value::Text(v.to_owned()))
-    }
-    fn int(&mut self, v: i64) -> String {
-        self.value(Value::Int(v))
-    }
-    fn and(&mut self, condition: String) {
-        self.sql.push(condition);
-    }
-}
-
 fn parse_cursor(raw: &str) -> Result<(i64, String), AppError> {
     raw.split_once(':')
         .and_then(|(key, id)| Some((key.parse::<i64>().ok()?, id.to_owned())))
@@ -259,13 +231,7 @@ pub async fn list(m: &Messaging, member: &Member, q: &Query) -> Result<Page> {
         "{SUMMARY} WHERE {} ORDER BY {order} LIMIT {take}",
         w.sql.join(" AND ")
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for value in w.values {
-        query = match value {
-            Value::Text(t) => query.bind(t),
-            Value::Int(i) => query.bind(i),
-        };
-    }
+    let query = w.bind(sql);
     let mut conn = m.db().reader().acquire().await?;
     let rows = query.fetch_all(&mut *conn).await?;
     let mut conversations = rows

@@ -42,11 +42,14 @@ pub struct Sender<'a> {
     pub is_test: bool,
 }
 
-const VIEW: &str = "SELECT m.id, m.conversation_id, m.channel_account_id, m.direction, m.content, m.status, \
+/// The columns [`view`] reads, from `messages m` with its sender; a query adds its
+/// `WHERE` and `ORDER BY`.
+pub const VIEW: &str = "SELECT m.id, m.conversation_id, m.channel_account_id, m.direction, m.content, m.status, \
      m.error_code, m.error_message, u.name, m.created_at, m.is_test, m.scheduled_at \
      FROM messages m LEFT JOIN users u ON u.id = m.sent_by";
 
-pub(crate) fn view(row: &AnyRow) -> Result<MessageView> {
+/// A message row read with [`VIEW`].
+pub fn view(row: &AnyRow) -> Result<MessageView> {
     let direction: String = row.try_get(3)?;
     let content: String = row.try_get(4)?;
     let status: String = row.try_get(5)?;
@@ -439,6 +442,29 @@ pub async fn thread(
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<MessageView>> {
+    thread_page(m, member, conversation_id, before, false, limit).await
+}
+
+/// The `limit` messages of a conversation up to and including message `at` (a search
+/// result opens the thread there).
+pub async fn thread_through(
+    m: &Messaging,
+    member: &Member,
+    conversation_id: &str,
+    at: &str,
+    limit: i64,
+) -> Result<Vec<MessageView>> {
+    thread_page(m, member, conversation_id, Some(at), true, limit).await
+}
+
+async fn thread_page(
+    m: &Messaging,
+    member: &Member,
+    conversation_id: &str,
+    before: Option<&str>,
+    inclusive: bool,
+    limit: i64,
+) -> Result<Vec<MessageView>> {
     member.require(Permission::ConversationsView)?;
     let cursor = match before {
         Some(id) => {
@@ -452,9 +478,10 @@ pub async fn thread(
         }
         None => None,
     };
+    let same_time = if inclusive { "m.id <= $4" } else { "m.id < $4" };
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{VIEW} WHERE m.conversation_id = $1 AND m.workspace_id = $2 \
-         AND ($3 IS NULL OR m.created_at < $3 OR (m.created_at = $3 AND m.id < $4)) \
+         AND ($3 IS NULL OR m.created_at < $3 OR (m.created_at = $3 AND {same_time})) \
          ORDER BY m.created_at DESC, m.id DESC LIMIT $5"
     )))
     .bind(conversation_id)

@@ -15,6 +15,7 @@ mod messaging;
 mod partner_api;
 mod permissions;
 mod providers;
+mod search;
 mod security;
 mod sessions;
 mod storage;

@@ -66,9 +66,13 @@ fn both_migration_folders_define_the_same_tables_and_columns() {
 
 async fn live_columns(db: &Db) -> BTreeSet<String> {
     let sql = match db.backend() {
+        // Only plain tables: a full-text index (FTS5's virtual table and its shadow
+        // tables) is the backend's own, as PostgreSQL's GIN index is.
         Backend::Sqlite => {
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '\\_%' ESCAPE '\\'"
+             JOIN pragma_table_list t ON t.name = m.name AND t.schema = 'main' \
+             WHERE m.type = 'table' AND t.type = 'table' \
+             AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '\\_%' ESCAPE '\\'"
         }
         Backend::Postgres => {
             "SELECT table_name::text, column_name::text FROM information_schema.columns \
