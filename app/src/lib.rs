@@ -32,6 +32,7 @@ use crate::pages::{
     labels::LabelsPage,
     members::MembersPage,
     not_found::NotFound,
+    notifications::NotificationsPage,
     search::SearchPage,
     settings::SettingsPage,
     thread::ThreadPage,
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />
                     <Route path=path!("search") view=SearchPage />
+                    <Route path=path!("notifications") view=NotificationsPage />
                     <Route path=path!("conversations/:conversation") view=ThreadPage />
                 </ParentRoute>
             </Routes>

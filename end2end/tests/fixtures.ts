@@ -37,13 +37,24 @@ async function scanAgain(browser: Browser, from: Page, urls: string[], hydrate: 
     await context.route(/\/(pkg\/.*\.(js|wasm)|register-sw\.js)$/, (route) => route.abort());
   }
   const page = await context.newPage();
+  // What the browser reported while a page loaded: a page that never hydrates says why.
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
   const found: Found[] = [];
   try {
     for (const url of urls) {
+      errors.length = 0;
       const res = await page.goto(url);
       if (!res?.headers()["content-type"]?.startsWith("text/html")) continue;
       if (hydrate && (await page.getByTestId("toasts").count()) > 0) {
-        await expect(page.getByTestId("toasts")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
+        await expect(page.getByTestId("toasts"), `${url} hydrates; browser errors: ${errors.join(" | ")}`).toHaveAttribute(
+          "data-hydrated",
+          "true",
+          { timeout: 30_000 },
+        );
       }
       found.push(...(await scan(page, url)));
     }

@@ -1,42 +1,6 @@
-import { type Browser, type Page } from "@playwright/test";
-import { expect, test, type Axe } from "./fixtures";
-import { hydrated, signUp, uniqueEmail } from "./helpers";
-
-/** An owner with a workspace, and an agent who joined it by invitation. */
-async function ownerAndAgent(browser: Browser, axe: Axe) {
-  const owner = await (await browser.newContext()).newPage();
-  axe.track(owner);
-  await owner.goto("/signup");
-  await signUp(owner, "Olivia Owner", uniqueEmail("owner"));
-  await owner.getByLabel("Workspace name").fill("Inbox Team");
-  await owner.getByRole("button", { name: "Create workspace" }).click();
-  await expect(owner).toHaveURL(/\/w\/ws_[0-9a-f]+$/);
-  const workspaceUrl = owner.url();
-  await owner.goto(`${workspaceUrl}/settings/invitations`);
-  await owner.getByTestId("invite-role").selectOption("agent");
-  await owner.getByRole("button", { name: "Create invitation link" }).click();
-  const link = await owner.getByTestId("invite-link").getAttribute("href");
-
-  const agent = await (await browser.newContext()).newPage();
-  axe.track(agent);
-  await agent.goto(link!);
-  await agent.getByTestId("invite-signup").click();
-  await signUp(agent, "Andy Agent", uniqueEmail("agent"));
-  await agent.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(agent).toHaveURL(workspaceUrl);
-  return { owner, agent, workspaceUrl };
-}
-
-/** The Sandbox plays a customer writing in. */
-async function customerWrites(page: Page, workspaceUrl: string, from: string, name: string, text: string) {
-  await page.goto(`${workspaceUrl}/settings/channels`);
-  await page.getByTestId("channel-row").filter({ hasText: "Sandbox" }).getByTestId("channel-link").click();
-  await page.getByLabel("From (phone)").fill(from);
-  await page.getByLabel("Customer name").fill(name);
-  await page.getByLabel("Message", { exact: true }).fill(text);
-  await page.getByTestId("simulate-send").click();
-  await expect(page).toHaveURL(/\/conversations$/);
-}
+import { expect, test } from "./fixtures";
+import { hydrated } from "./helpers";
+import { customerWrites, ownerAndAgent } from "./team";
 
 test("a supervisor assigns a conversation, the agent finds it in Mine, and resolving it shows live", async ({ browser, javaScriptEnabled, axe }) => {
   const { owner, agent, workspaceUrl } = await ownerAndAgent(browser, axe);
@@ -65,12 +29,17 @@ test("a supervisor assigns a conversation, the agent finds it in Mine, and resol
   await owner.goto(`${workspaceUrl}/settings/labels`);
   await owner.getByTestId("label-form").getByLabel("Name").fill("Damaged");
   await owner.getByTestId("label-form").getByLabel("Description").fill("Arrived broken");
+  await owner.getByTestId("label-form").getByLabel("Colour").fill("#dc2626");
   await owner.getByTestId("label-create").click();
   await expect(owner.getByTestId("label-row-name")).toHaveText("Damaged");
+  // The colour shows (no inline style, which the page's CSP would block).
+  const red = "rgb(220, 38, 38)";
+  await expect(owner.getByTestId("label-row").getByTestId("colour-dot").locator("circle")).toHaveCSS("fill", red);
   await owner.goto(threadOfOwner);
   await owner.getByTestId("label-add-select").selectOption({ label: "Damaged" });
   await owner.getByTestId("label-add").click();
   await expect(owner.getByTestId("label-chip")).toHaveText("Damaged");
+  await expect(owner.getByTestId("label-chip").locator("circle")).toHaveCSS("fill", red);
 
   // The agent finds it in Mine, and by its label; opens it; then the owner resolves it.
   await agent.goto(`${workspaceUrl}/conversations?view=all`);

@@ -16,6 +16,8 @@ pub struct WorkspaceCtx {
     pub role: RwSignal<Role>,
     pub user: User,
     pub workspaces: Vec<WorkspaceSummary>,
+    /// The member's unread notifications, raised by live events.
+    pub unread: RwSignal<i64>,
 }
 
 impl WorkspaceCtx {
@@ -170,9 +172,34 @@ pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoV
                 >
                     {move || if live.get() { "● Live" } else { "○ Not live" }}
                 </span>
+                <Bell workspace_id=ctx.id.clone() unread=ctx.unread />
                 <UserMenu user=ctx.user.clone() />
             </div>
         </header>
+    }
+}
+
+/// The notification centre's link, with the unread count.
+#[component]
+fn Bell(workspace_id: String, unread: RwSignal<i64>) -> impl IntoView {
+    view! {
+        <a
+            href=format!("/w/{workspace_id}/notifications")
+            data-testid="bell"
+            class="relative flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100"
+        >
+            <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+                <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+            </svg>
+            <span class="sr-only">"Notifications"</span>
+            <Show when=move || { unread.get() > 0 }>
+                <span class="rounded-full bg-red-700 px-1.5 text-xs font-semibold text-white" data-testid="bell-count">
+                    {move || unread.get()}
+                    <span class="sr-only">" unread"</span>
+                </span>
+            </Show>
+        </a>
     }
 }
 

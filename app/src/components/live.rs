@@ -12,7 +12,7 @@ pub struct LiveEvent {
 }
 
 /// Event names the UI listens for; the server sends others too, for later modules.
-pub const EVENT_NAMES: [&str; 11] = [
+pub const EVENT_NAMES: [&str; 12] = [
     "member.joined",
     "member.removed",
     "member.role_changed",
@@ -24,6 +24,7 @@ pub const EVENT_NAMES: [&str; 11] = [
     "message.updated",
     "message.status_changed",
     "conversation.updated",
+    "notification.created",
 ];
 
 // One stream per page: the workspace frame owns the `EventSource` and hands every event

@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI: layout, forms, states, toasts.
 
+pub mod colour_dot;
 pub mod csrf;
 pub mod forms;
 pub mod head;

@@ -1,4 +1,4 @@
-//! The conversation list: views (Mine, Unassigned, All, Snoozed, Resolved) as tabs, filters
+//! The conversation list: views (Mine, Unassigned, All, Mentions, Snoozed, Resolved) as tabs, filters
 //! and sort as a plain GET form, and "start a conversation". The list is an island: with
 //! JavaScript, new messages move their conversation to the top and new conversations
 //! appear without a reload. `?test=1` shows the test-mode data instead.
@@ -106,10 +106,11 @@ pub fn ConversationsPage() -> impl IntoView {
     }
 }
 
-const VIEWS: [(&str, &str); 5] = [
+const VIEWS: [(&str, &str); 6] = [
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
     ("all", "All"),
+    ("mentions", "Mentions"),
     ("snoozed", "Snoozed"),
     ("resolved", "Resolved"),
 ];

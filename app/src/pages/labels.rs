@@ -3,6 +3,7 @@
 //! children). Everyone else sees the list.
 
 use super::settings::SettingsNav;
+use crate::components::colour_dot::ColourDot;
 use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::states::{EmptyState, ErrorBanner, Loading};
@@ -112,11 +113,10 @@ fn LabelRow(
     can_edit: bool,
 ) -> impl IntoView {
     let nested = label.parent_id.is_some();
-    let swatch = format!("background-color: {}", label.colour);
     view! {
         <li class=if nested { "px-4 py-3 pl-10" } else { "px-4 py-3" } data-testid="label-row" data-id=label.id.clone()>
             <p class="flex items-center gap-2">
-                <span class="inline-block h-3 w-3 rounded-full" style=swatch aria-hidden="true"></span>
+                <ColourDot colour=label.colour.clone() />
                 <span class="font-medium" data-testid="label-row-name">{label.name.clone()}</span>
                 <span class="text-sm text-slate-600">{label.description.clone()}</span>
             </p>

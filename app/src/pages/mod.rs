@@ -13,6 +13,7 @@ pub mod invite_accept;
 pub mod labels;
 pub mod members;
 pub mod not_found;
+pub mod notifications;
 pub mod search;
 pub mod settings;
 pub mod thread;

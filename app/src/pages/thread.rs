@@ -13,6 +13,7 @@ use crate::components::states::{ErrorBanner, Loading};
 use crate::serverfns::conversations::{
     AssignConversation, CancelScheduled, RetryMessage, SendText, SetConversationStatus, get_thread,
 };
+use crate::serverfns::notes::AddNote;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -40,6 +41,7 @@ pub fn ThreadPage() -> impl IntoView {
     let cancel = ServerAction::<CancelScheduled>::new();
     let assign = ServerAction::<AssignConversation>::new();
     let status = ServerAction::<SetConversationStatus>::new();
+    let note = ServerAction::<AddNote>::new();
     let error = move || {
         send.value()
             .get()
@@ -47,6 +49,7 @@ pub fn ThreadPage() -> impl IntoView {
             .or_else(|| cancel.value().get())
             .or_else(|| assign.value().get())
             .or_else(|| status.value().get())
+            .or_else(|| note.value().get())
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
@@ -146,8 +149,12 @@ fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl Int
                 required
                 maxlength="4096"
                 data-testid="composer-text"
+                aria-describedby="composer-hint"
                 class="w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
             ></textarea>
+            <p id="composer-hint" class="text-xs text-slate-600">
+                "Send it to the customer, or keep it as a private note for the team: mention a teammate with @ and their name."
+            </p>
             <div class="flex flex-wrap items-end justify-end gap-3">
                 <div class="flex flex-col">
                     <label for="composer-send-at" class="text-xs font-medium text-slate-700">"Send later (UTC, optional)"</label>
@@ -159,6 +166,10 @@ fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl Int
                         class="rounded-md border border-slate-300 px-2 py-1 text-sm"
                     />
                 </div>
+                // The same words as a private note instead: for the team, never sent.
+                <button type="submit" formaction=AddNote::url() data-testid="composer-note" class="rounded-md border border-amber-400 bg-amber-50 px-4 py-2 text-sm font-semibold text-slate-900 hover:bg-amber-100">
+                    "Add private note"
+                </button>
                 <button type="submit" data-testid="composer-send" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
                     "Send"
                 </button>

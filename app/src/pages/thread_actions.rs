@@ -3,6 +3,7 @@
 //! and the timeline of what happened to it. With JavaScript, the timeline and the status
 //! line follow `conversation.updated` live, so two agents see each other's changes.
 
+use crate::components::colour_dot::ColourDot;
 use crate::components::csrf::CsrfField;
 use crate::components::live::{LiveEvent, on_live_event};
 use crate::serverfns::conversations::{AssignConversation, AssigneeOption, SetConversationStatus};
@@ -153,13 +154,11 @@ pub fn ConversationActions(
 pub fn LabelChips(labels: Vec<Label>) -> impl IntoView {
     (!labels.is_empty()).then(|| view! {
         <span class="mt-1 flex flex-wrap gap-1" data-testid="conversation-labels">
-            {labels.into_iter().map(|l| {
-                let style = format!("border-color: {}", l.colour);
-                view! {
-                    <span class="inline-flex items-center gap-1 rounded-full border-2 px-2 text-xs text-slate-800" style=style title=l.description data-testid="label-chip">
-                        {l.name}
-                    </span>
-                }
+            {labels.into_iter().map(|l| view! {
+                <span class="inline-flex items-center gap-1 rounded-full border border-slate-300 px-2 text-xs text-slate-800" title=l.description data-testid="label-chip">
+                    <ColourDot colour=l.colour />
+                    {l.name}
+                </span>
             }).collect_view()}
         </span>
     })
@@ -180,7 +179,8 @@ pub fn status_line(c: &ConversationSummary) -> String {
     }
 }
 
-/// The status line and the timeline, following `conversation.updated` live.
+/// The status line, the timeline's activity and the private notes, following
+/// `conversation.updated` live.
 #[island]
 pub fn LiveTimeline(conversation: ConversationSummary, notes: Vec<TimelineEntry>) -> impl IntoView {
     let line = RwSignal::new(status_line(&conversation));
@@ -210,14 +210,30 @@ pub fn LiveTimeline(conversation: ConversationSummary, notes: Vec<TimelineEntry>
             notes.update(|l| l.push(note));
         }
     });
+    let system = move || {
+        notes.with(|l| {
+            l.iter()
+                .filter(|n| n.kind != "note")
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let private = move || {
+        notes.with(|l| {
+            l.iter()
+                .filter(|n| n.kind == "note")
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <p class="text-sm font-medium text-slate-800" data-testid="conversation-status">{move || line.get()}</p>
         {move || view! { <LabelChips labels=labels.get() /> }}
-        <Show when=move || notes.with(|l| !l.is_empty())>
+        <Show when=move || !system().is_empty()>
             <details class="text-sm text-slate-700" data-testid="timeline">
                 <summary class="cursor-pointer">"Activity"</summary>
                 <ol class="mt-1 space-y-0.5">
-                    <For each=move || notes.get() key=|n| n.id.clone() let:n>
+                    <For each=system key=|n| n.id.clone() let:n>
                         <li data-testid="timeline-note">
                             <time class="text-xs text-slate-600" datetime=iso_utc(n.created_at_ms)>{format_utc(n.created_at_ms)}</time>
                             " " {n.body}
@@ -225,6 +241,21 @@ pub fn LiveTimeline(conversation: ConversationSummary, notes: Vec<TimelineEntry>
                     </For>
                 </ol>
             </details>
+        </Show>
+        // Private notes stay in view: they are the team talking about this customer.
+        <Show when=move || !private().is_empty()>
+            <section aria-label="Private notes" class="space-y-1" data-testid="private-notes">
+                <For each=private key=|n| n.id.clone() let:n>
+                    <article class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-slate-900" data-testid="private-note">
+                        <p class="text-xs text-slate-700">
+                            <span class="font-semibold" data-testid="private-note-author">{n.author_name.clone().unwrap_or_default()}</span>
+                            " · private note · "
+                            <time datetime=iso_utc(n.created_at_ms)>{format_utc(n.created_at_ms)}</time>
+                        </p>
+                        <p class="whitespace-pre-wrap break-words" data-testid="private-note-body">{n.body}</p>
+                    </article>
+                </For>
+            </section>
         </Show>
     }
 }

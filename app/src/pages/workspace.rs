@@ -46,14 +46,15 @@ fn WorkspaceFrame(view: WorkspaceView, children: Children) -> impl IntoView {
         role: RwSignal::new(view.role),
         user: view.user.clone(),
         workspaces: view.workspaces.clone(),
+        unread: RwSignal::new(view.unread_notifications),
     };
     let live = RwSignal::new(false);
     // The pages inside read the workspace and role from here while rendering on the server.
     provide_context(ctx.clone());
     let me = ctx.user.id.clone();
-    let (role, name) = (ctx.role, ctx.name);
+    let (role, name, unread) = (ctx.role, ctx.name, ctx.unread);
     use_live_events(ctx.id.clone(), view.event_seq, live, move |e: LiveEvent| {
-        apply_event(&e, &me, role, name);
+        apply_event(&e, &me, role, name, unread);
         crate::components::live::publish(&e);
     });
     view! {
@@ -70,7 +71,13 @@ fn WorkspaceFrame(view: WorkspaceView, children: Children) -> impl IntoView {
 }
 
 /// What a live event changes in the frame itself.
-fn apply_event(e: &LiveEvent, me: &str, role: RwSignal<Role>, name: RwSignal<String>) {
+fn apply_event(
+    e: &LiveEvent,
+    me: &str,
+    role: RwSignal<Role>,
+    name: RwSignal<String>,
+    unread: RwSignal<i64>,
+) {
     let about_me = e.data.get("user_id").and_then(|v| v.as_str()) == Some(me);
     match e.name.as_str() {
         "member.role_changed" if about_me => {
@@ -91,6 +98,18 @@ fn apply_event(e: &LiveEvent, me: &str, role: RwSignal<Role>, name: RwSignal<Str
             #[cfg(feature = "hydrate")]
             if let Some(w) = web_sys::window() {
                 let _ = w.location().set_href("/");
+            }
+        }
+        // The server sends a member only their own notifications.
+        "notification.created" if about_me => {
+            unread.update(|n| *n += 1);
+            if let Some(body) = e
+                .data
+                .get("notification")
+                .and_then(|n| n.get("body"))
+                .and_then(|v| v.as_str())
+            {
+                show_toast(ToastKind::Success, body.to_owned());
             }
         }
         "workspace.settings_changed" => {

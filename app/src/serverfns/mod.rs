@@ -11,5 +11,7 @@ pub mod conversations;
 pub mod invitations;
 pub mod labels;
 pub mod members;
+pub mod notes;
+pub mod notifications;
 pub mod search;
 pub mod workspaces;

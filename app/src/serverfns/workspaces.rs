@@ -18,6 +18,8 @@ pub struct WorkspaceView {
     /// The workspace's latest event when the page was made: the live stream starts right
     /// after it, so nothing between rendering and connecting is missed.
     pub event_seq: i64,
+    /// The member's unread notifications.
+    pub unread_notifications: i64,
 }
 
 #[server(endpoint = "workspaces/create")]
@@ -39,6 +41,8 @@ pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, A
     use msgbuddy_domain::Permission;
     let (user, member) = crate::server::member(&workspace_id, Permission::WorkspaceView).await?;
     let event_seq = crate::server::ctx()?.bus.latest_seq(&workspace_id).await?;
+    let unread_notifications =
+        msgbuddy_notifications::unread(&crate::server::db()?, &member).await?;
     let list = workspaces::list_for_user(&crate::server::db()?, &user.id).await?;
     let current = list
         .iter()
@@ -51,6 +55,7 @@ pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, A
         workspaces: list,
         role: member.role,
         event_seq,
+        unread_notifications,
     })
 }
 

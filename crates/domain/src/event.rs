@@ -8,6 +8,7 @@
 use crate::message::{
     ChannelKind, ConversationSummary, DeliveryStatus, MessageView, TimelineEntry,
 };
+use crate::notification::Notification;
 use crate::role::{Permission, Role};
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +67,11 @@ pub enum DomainEvent {
         conversation: Box<ConversationSummary>,
         note: Box<TimelineEntry>,
     },
+    /// A notification for one member; only they receive it.
+    NotificationCreated {
+        user_id: String,
+        notification: Box<Notification>,
+    },
     MessageStatusChanged {
         message_id: String,
         conversation_id: String,
@@ -97,6 +103,7 @@ impl DomainEvent {
             DomainEvent::MessageUpdated { .. } => "message.updated",
             DomainEvent::MessageStatusChanged { .. } => "message.status_changed",
             DomainEvent::ConversationUpdated { .. } => "conversation.updated",
+            DomainEvent::NotificationCreated { .. } => "notification.created",
         }
     }
 
@@ -122,6 +129,14 @@ impl DomainEvent {
 
     pub fn visible_to(&self, role: Role) -> bool {
         role.can(self.audience())
+    }
+
+    /// The one member an event is for, when it is for one member only.
+    pub fn recipient(&self) -> Option<&str> {
+        match self {
+            DomainEvent::NotificationCreated { user_id, .. } => Some(user_id),
+            _ => None,
+        }
     }
 }
 

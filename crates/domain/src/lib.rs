@@ -6,6 +6,7 @@
 pub mod error;
 pub mod event;
 pub mod message;
+pub mod notification;
 pub mod role;
 pub mod time;
 pub mod values;

@@ -494,15 +494,18 @@ pub const MATCH_START: char = '\u{E000}';
 pub const MATCH_END: char = '\u{E001}';
 
 /// One entry of a conversation's timeline besides its messages: a system note (assigned
-/// to X by Y, resolved by Z) or, later, a member's private note.
+/// to X by Y, resolved by Z) or a member's private note, which customers never see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub id: String,
     pub conversation_id: String,
-    /// `system`.
+    /// `system` or `note`.
     pub kind: String,
     pub body: String,
     pub created_at_ms: i64,
+    /// Who wrote a private note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
 }
 
 /// A stored webhook delivery that could not be read or applied, for the channel's admins:

@@ -1,16 +1,20 @@
 //! Who answers a conversation: a supervisor (or admin, owner) assigns it to a member who
 //! may reply, or takes it back to the pool; an agent claims an unassigned one, or gives
-//! their own back. Assigning a conversation to whom it already belongs changes nothing.
+//! their own back. Assigning a conversation to whom it already belongs changes nothing;
+//! assigning it to someone else notifies them.
 
 use crate::access::{self, user_name};
-use crate::timeline::commit_change;
+use crate::timeline::record_change;
 use msgbuddy_core::Result;
 use msgbuddy_core::db::now_ms;
+use msgbuddy_core::events::Pending;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_domain::message::ConversationSummary;
+use msgbuddy_domain::notification::NotificationKind;
 use msgbuddy_domain::role::Role;
 use msgbuddy_domain::{AppError, Permission};
 use msgbuddy_messaging::Messaging;
+use msgbuddy_notifications::{Notice, notify};
 use sqlx::Row;
 
 /// What to do with a conversation's assignee.
@@ -142,7 +146,39 @@ pub async fn assign(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    commit_change(m, tx, member, id, &note).await
+    let mut pending = Pending::default();
+    let conversation = record_change(
+        m,
+        &mut tx,
+        &mut pending,
+        &member.workspace_id,
+        id,
+        Some(&member.user_id),
+        &note,
+    )
+    .await?;
+    // Someone else handing a member a conversation tells them.
+    if let Some(to) = assignee.as_deref().filter(|to| *to != member.user_id) {
+        notify(
+            &m.bus,
+            &mut tx,
+            &mut pending,
+            Notice {
+                workspace_id: &member.workspace_id,
+                user_id: to,
+                kind: NotificationKind::Assigned,
+                conversation_id: Some(id),
+                body: &format!(
+                    "{actor} assigned you the conversation with {}",
+                    conversation.contact_name
+                ),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    m.bus.committed(pending);
+    Ok(conversation)
 }
 
 /// Puts the open conversations of a member who left the workspace back in the pool, each
@@ -163,8 +199,7 @@ pub async fn release(m: &Messaging, workspace_id: &str, user_id: &str) -> Result
     let note = format!("Unassigned: {name} left the workspace");
     for row in &rows {
         let id: String = row.try_get(0)?;
-        crate::timeline::record_change(m, &mut tx, &mut pending, workspace_id, &id, None, &note)
-            .await?;
+        record_change(m, &mut tx, &mut pending, workspace_id, &id, None, &note).await?;
     }
     tx.commit().await?;
     m.bus.committed(pending);

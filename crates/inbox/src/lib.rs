@@ -2,7 +2,8 @@
 //! ([`views`]: Mine, Unassigned, All, Snoozed, Resolved, with filters and keyset pages),
 //! who answers them ([`assignment`]), where they are ([`status`]: open, pending, snoozed
 //! until a time, resolved), how they are sorted ([`labels`]), and the timeline of what
-//! happened to them ([`timeline`]); and [`search`] over every message's text.
+//! happened to them ([`timeline`]); and [`search`] over every message's text, indexed
+//! off the send path by [`search_index`].
 //!
 //! Members who may not see every conversation (agents and viewers: no
 //! `ConversationsViewAll`) see the unassigned ones and their own; everything else is
@@ -15,7 +16,9 @@ pub mod assignment;
 mod conditions;
 pub mod demo;
 pub mod labels;
+pub mod notes;
 pub mod search;
+pub mod search_index;
 pub mod status;
 pub mod timeline;
 pub mod views;

@@ -136,6 +136,8 @@ pub async fn search(m: &Messaging, member: &Member, q: &Search) -> Result<Result
     if words.is_empty() {
         return Err(AppError::invalid_field("q", "Type a word to search for.").into());
     }
+    // What was stored a moment ago is found too.
+    crate::search_index::catch_up(m.db()).await?;
     let fts = engine(m.db().backend());
     let mut w = Conditions::default();
     // `$1`, the words, first: the backends' snippets refer to it too.

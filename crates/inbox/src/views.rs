@@ -1,4 +1,4 @@
-//! The conversation list: a view (Mine, Unassigned, All, Snoozed, Resolved), filters
+//! The conversation list: a view (Mine, Unassigned, All, Mentions, Snoozed, Resolved), filters
 //! (channel, status, assignee, unread, a date range of the latest activity), and a sort
 //! (latest activity, or the customers waiting longest for an answer). Pages are keyset
 //! pages (`key:id` cursors, never OFFSET), so a conversation that moves or arrives while
@@ -22,15 +22,18 @@ pub enum View {
     /// Every open or pending one the member may see.
     #[default]
     All,
+    /// Any I was @mentioned in, whatever its status.
+    Mentions,
     Snoozed,
     Resolved,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Mine,
         View::Unassigned,
         View::All,
+        View::Mentions,
         View::Snoozed,
         View::Resolved,
     ];
@@ -40,6 +43,7 @@ impl View {
             View::Mine => "mine",
             View::Unassigned => "unassigned",
             View::All => "all",
+            View::Mentions => "mentions",
             View::Snoozed => "snoozed",
             View::Resolved => "resolved",
         }
@@ -52,7 +56,7 @@ impl View {
             .ok_or_else(|| {
                 AppError::invalid_field(
                     "view",
-                    "Choose one of mine, unassigned, all, snoozed, resolved.",
+                    "Choose one of mine, unassigned, all, mentions, snoozed, resolved.",
                 )
             })
     }
@@ -173,6 +177,16 @@ pub async fn list(m: &Messaging, member: &Member, q: &Query) -> Result<Page> {
             active(&mut w);
         }
         View::All => active(&mut w),
+        View::Mentions => {
+            let (ws, me) = (w.text(&member.workspace_id), w.text(&member.user_id));
+            w.and(format!(
+                "c.id IN (SELECT conversation_id FROM mentions WHERE workspace_id = {ws} AND user_id = {me})"
+            ));
+            if let Some(s) = status {
+                let p = w.text(s);
+                w.and(format!("c.status = {p}"));
+            }
+        }
         View::Snoozed => w.and("c.status = 'snoozed'".to_owned()),
         View::Resolved => w.and("c.status = 'resolved'".to_owned()),
     }

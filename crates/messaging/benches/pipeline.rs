@@ -5,8 +5,9 @@
 //!   contact and conversation found or created, message stored `pending` with its event),
 //!   drained by the real dispatcher through the Sandbox adapter, whose `sent`, `delivered`
 //!   and `read` receipts are stored as signed webhook deliveries and processed by the real
-//!   webhook processor, each status kept in the history and raised as a live event. The
-//!   clock stops when the last message is `read`.
+//!   webhook processor, each status kept in the history and raised as a live event, with
+//!   the search indexer running beside them as in the server's worker. The clock stops
+//!   when the last message is `read`.
 //! - **webhook events/s**: signed Sandbox webhooks (one customer message each) verified and
 //!   stored by [`inbound::receive`], then processed into contacts, conversations and
 //!   messages.
@@ -200,6 +201,12 @@ async fn run(db: &Db, messages: usize, webhooks: usize) -> Result<Report, BoxErr
     ));
     let (processor_stop, processor_shutdown) = tokio::sync::watch::channel(false);
     let processor = tokio::spawn(inbound::run(m.clone(), processor_shutdown));
+    // SQLite's search index is kept by the worker, so it shares the writer here too.
+    let indexer = tokio::spawn(msgbuddy_inbox::search_index::run(
+        db.clone(),
+        Duration::from_secs(1),
+        shutdown.clone(),
+    ));
 
     let start = Instant::now();
     let caller = Arc::new(caller);
@@ -257,6 +264,7 @@ async fn run(db: &Db, messages: usize, webhooks: usize) -> Result<Report, BoxErr
     processor.abort();
     let _ = shutdown_tx.send(true);
     let _ = dispatcher.await;
+    let _ = indexer.await;
     let raw_inserts_per_sec = raw_inserts(db).await?;
     Ok(Report {
         accepted,

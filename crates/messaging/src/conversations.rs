@@ -115,6 +115,7 @@ pub async fn for_inbound(
             "Reopened: the customer wrote again; back in the pool".to_owned()
         },
         created_at_ms: now,
+        author_name: None,
     };
     sqlx::query(
         "INSERT INTO conversation_notes (id, workspace_id, conversation_id, kind, author_id, body, created_at)          VALUES ($1, $2, $3, $4, NULL, $5, $6)",

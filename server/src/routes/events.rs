@@ -4,7 +4,8 @@
 //! with `Last-Event-ID: n` first receives every event after `n` from the database, then
 //! live ones, so a dropped connection leaves no gap. Events are filtered by the member's
 //! role, which is followed live: a `member.role_changed` for this member changes what the
-//! rest of the stream shows, and `member.removed` ends it.
+//! rest of the stream shows, and `member.removed` ends it. An event for one member (a
+//! notification) reaches only them.
 
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -127,6 +128,14 @@ impl Feed {
             DomainEvent::MemberRemoved { user_id } if *user_id == self.user_id => self.done = true,
             DomainEvent::WorkspaceSuspended { suspended: true } => self.done = true,
             _ => {}
+        }
+        // Another member's notification is theirs alone.
+        if envelope
+            .event
+            .recipient()
+            .is_some_and(|to| to != self.user_id)
+        {
+            return;
         }
         // A member always hears about their own removal, whatever their role.
         if envelope.event.visible_to(self.role) || self.done {

@@ -186,8 +186,9 @@ impl Drop for TestApp {
 }
 
 /// The server functions that only read (GET).
-const READS: [&str; 15] = [
+const READS: [&str; 16] = [
     "api-keys/list",
+    "notifications/list",
     "search",
     "labels/list",
     "channels/list",
@@ -585,6 +586,21 @@ impl Browser {
 
 /// Runs the pipeline (sends, then stored deliveries and receipts) until nothing is left
 /// to do.
+/// The number a counting query returns, with its text parameters bound in order.
+pub async fn count(app: &TestApp, sql: &str, params: &[&str]) -> i64 {
+    use sqlx::Row;
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+    for p in params {
+        query = query.bind(p.to_string());
+    }
+    query
+        .fetch_one(app.db.reader())
+        .await
+        .expect("count")
+        .try_get::<i64, _>(0)
+        .expect("a number")
+}
+
 pub async fn settle(app: &TestApp) {
     use msgbuddy_messaging::{dispatch, inbound};
     let settings = dispatch::Settings::default();

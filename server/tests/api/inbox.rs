@@ -12,7 +12,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 /// A customer writes to the workspace's Sandbox number; returns their conversation.
-async fn customer_writes(
+pub(crate) async fn customer_writes(
     app: &TestApp,
     owner: &mut Browser,
     ws: &str,
@@ -45,7 +45,7 @@ async fn customer_writes(
 }
 
 /// The ids a member's list shows for a view and filters, in order.
-async fn listed(
+pub(crate) async fn listed(
     b: &mut Browser,
     ws: &str,
     params: &[(&str, &str)],
@@ -67,7 +67,7 @@ async fn listed(
         .unwrap_or_default())
 }
 
-async fn act(
+pub(crate) async fn act(
     b: &mut Browser,
     endpoint: &str,
     ws: &str,
@@ -79,7 +79,7 @@ async fn act(
     b.call(endpoint, &form).await
 }
 
-async fn notes(app: &TestApp, conversation: &str) -> Vec<String> {
+pub(crate) async fn notes(app: &TestApp, conversation: &str) -> Vec<String> {
     sqlx::query(
         "SELECT body FROM conversation_notes WHERE conversation_id = $1 ORDER BY created_at, id",
     )

@@ -12,6 +12,7 @@ mod inbox;
 mod jobs;
 mod media;
 mod messaging;
+mod notes;
 mod partner_api;
 mod permissions;
 mod providers;

@@ -223,12 +223,7 @@ async fn post_webhook(app: &TestApp, channel: &str, body: &str, signature: &str)
 }
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(app.db.reader())
-        .await
-        .expect("count")
-        .try_get(0)
-        .expect("n")
+    crate::helpers::count(app, sql, &[]).await
 }
 
 #[tokio::test]

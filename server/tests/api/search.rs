@@ -10,6 +10,7 @@ use msgbuddy_domain::Role;
 use msgbuddy_domain::message::{MATCH_END, MATCH_START};
 use msgbuddy_inbox::search::{self, Search};
 use serde_json::Value;
+use sqlx::Row;
 
 async fn customer_writes(app: &TestApp, b: &mut Browser, ws: &str, from: &str, text: &str) {
     b.call(
@@ -318,4 +319,82 @@ async fn sandbox(owner: &mut Browser, ws: &str) -> String {
         .and_then(|c| c["id"].as_str())
         .expect("sandbox")
         .to_owned()
+}
+
+async fn indexed_through(app: &TestApp) -> (i64, i64) {
+    let row = sqlx::query(
+        "SELECT (SELECT indexed_through FROM search_cursor), (SELECT COALESCE(MAX(rowid), 0) FROM messages)",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .expect("cursor");
+    (row.get(0), row.get(1))
+}
+
+/// SQLite indexes messages in the background, off the send path: the worker's step
+/// indexes what waits, a search catches up first, and a deleted message's rowid, handed out
+/// again by SQLite, is indexed for its new message.
+#[tokio::test]
+async fn the_sqlite_index_follows_stored_and_deleted_messages() {
+    let db = TestDb::new(msgbuddy_core::Backend::Sqlite).await;
+    let app = TestApp::spawn(&db, &[]).await;
+    let (mut owner, ws) = owner_with_workspace(&app, "Indexer").await;
+    customer_writes(&app, &mut owner, &ws, "+15550100701", "Alpha arrives first").await;
+    // Storing a message left it for the indexer; the worker's step indexes it.
+    let (through, newest) = indexed_through(&app).await;
+    assert!(
+        through < newest,
+        "not indexed on the send path: {through} of {newest}"
+    );
+    let indexed = msgbuddy_inbox::search_index::index_batch(&app.db)
+        .await
+        .expect("indexed");
+    assert_eq!(indexed, 1);
+    assert_eq!(indexed_through(&app).await, (newest, newest));
+    assert_eq!(
+        msgbuddy_inbox::search_index::index_batch(&app.db)
+            .await
+            .expect("nothing left"),
+        0
+    );
+    assert_eq!(
+        texts(
+            &found(&mut owner, &ws, &[("q", "alpha")])
+                .await
+                .expect("alpha")
+        ),
+        vec!["Alpha arrives first"]
+    );
+
+    // The newest message goes; the next one stored takes its rowid back.
+    let (_, newest) = indexed_through(&app).await;
+    sqlx::query("DELETE FROM messages WHERE rowid = $1")
+        .bind(newest)
+        .execute(app.db.writer())
+        .await
+        .expect("deleted");
+    assert!(
+        found(&mut owner, &ws, &[("q", "alpha")])
+            .await
+            .expect("alpha")
+            .is_empty(),
+        "a deleted message leaves the index"
+    );
+    customer_writes(&app, &mut owner, &ws, "+15550100702", "Bravo comes after").await;
+    let (_, reused) = indexed_through(&app).await;
+    assert_eq!(reused, newest, "SQLite handed the rowid out again");
+    assert_eq!(
+        texts(
+            &found(&mut owner, &ws, &[("q", "bravo")])
+                .await
+                .expect("bravo")
+        ),
+        vec!["Bravo comes after"]
+    );
+    assert!(
+        found(&mut owner, &ws, &[("q", "alpha")])
+            .await
+            .expect("alpha")
+            .is_empty()
+    );
 }

@@ -620,12 +620,7 @@ async fn password_hashing_keeps_off_the_async_threads_and_to_its_cap() {
 }
 
 async fn session_rows(app: &TestApp) -> i64 {
-    sqlx::query("SELECT COUNT(*) FROM sessions")
-        .fetch_one(app.db.reader())
-        .await
-        .expect("count")
-        .try_get(0)
-        .expect("n")
+    crate::helpers::count(app, "SELECT COUNT(*) FROM sessions", &[]).await
 }
 
 #[tokio::test]
