@@ -13,6 +13,10 @@ test("a supervisor assigns a conversation, the agent finds it in Mine, and resol
   await agent.getByTestId("view-unassigned").click();
   const row = agent.getByTestId("conversation-row").filter({ hasText: "Dora Customer" });
   await expect(row.getByTestId("conversation-assignee")).toHaveText("Unassigned");
+  // The agent waits on their (empty) Mine view.
+  await agent.getByTestId("view-mine").click();
+  await expect(agent.getByTestId("view-mine")).toHaveAttribute("aria-current", "page");
+  await hydrated(agent, javaScriptEnabled);
 
   // The owner assigns it to the agent from the thread; the timeline says so.
   await owner.goto(`${workspaceUrl}/conversations`);
@@ -21,6 +25,11 @@ test("a supervisor assigns a conversation, the agent finds it in Mine, and resol
   await owner.getByTestId("assign-select").selectOption({ label: "Andy Agent" });
   await owner.getByTestId("assign-submit").click();
   await expect(owner.getByTestId("conversation-status")).toHaveText("Open · assigned to Andy Agent");
+  // It joins the agent's Mine view: live with JavaScript, on reload without.
+  const mineUrl = agent.url();
+  if (!javaScriptEnabled) await agent.reload();
+  await expect(row.getByTestId("conversation-assignee")).toHaveText("Assigned to Andy Agent");
+  expect(agent.url()).toBe(mineUrl);
   await owner.getByTestId("timeline").locator("summary").click();
   await expect(owner.getByTestId("timeline-note").last()).toContainText("Assigned to Andy Agent by Olivia Owner");
 

@@ -145,4 +145,5 @@ test("the demo workspace has Sandbox conversations to look at", async ({ page })
   await expect(label.locator("img")).toHaveJSProperty("naturalWidth", 96);
   await expect(label.getByTestId("message-media-link")).toContainText("shipping-label.png");
   await expect(page.getByTestId("conversation-status")).toHaveText("Open · assigned to Demo Owner");
+  await expect(page.getByTestId("private-note-body")).toContainText("left the depot");
 });

@@ -18,6 +18,7 @@ use msgbuddy_domain::message::{
     ChannelKind, ChannelView, ConversationSummary, Direction, Label, MessageView,
 };
 use msgbuddy_domain::time::{format_utc, iso_utc};
+use serde::{Deserialize, Serialize};
 
 #[component]
 pub fn ConversationsPage() -> impl IntoView {
@@ -50,10 +51,15 @@ pub fn ConversationsPage() -> impl IntoView {
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
     let ws_id = ctx.id.clone();
+    let me = ctx.user.id.clone();
+    let sees_all = ctx
+        .role
+        .get_untracked()
+        .can(msgbuddy_domain::Permission::ConversationsViewAll);
     view! {
         <crate::components::head::PageTitle text="Conversations" />
         <Suspense fallback=Loading>
-            {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
+            {move || { let (ws_id, me) = (ws_id.clone(), me.clone()); Suspend::new(async move {
                 let test = test();
                 let params = params();
                 match data.await {
@@ -91,7 +97,20 @@ pub fn ConversationsPage() -> impl IntoView {
                                 {error}
                                 <ViewTabs base=base.clone() mode=mode current=view.clone() />
                                 <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() labels=page.labels.clone() />
-                                <LiveConversations workspace_id=ws_id.clone() test conversations=page.conversations.clone() />
+                                <LiveConversations
+                                    workspace_id=ws_id.clone()
+                                    test
+                                    conversations=page.conversations.clone()
+                                    scope=ListScope {
+                                        view: view.clone(),
+                                        status: params.status.clone().filter(|s| !s.is_empty()),
+                                        filtered: [&params.channel, &params.assignee, &params.label, &params.unread]
+                                            .iter()
+                                            .any(|p| p.as_deref().is_some_and(|v| !v.is_empty())),
+                                        me: me.clone(),
+                                        sees_all,
+                                    }
+                                />
                                 {page.next.clone().map(|after| view! {
                                     <a href=format!("{base}?after={after}{mode}{more}") class="text-sm text-indigo-700 underline" data-testid="next-page">"More conversations"</a>
                                 })}
@@ -250,15 +269,54 @@ fn StartForm(workspace_id: String, channels: Vec<ChannelView>, test: bool) -> im
     }
 }
 
-/// The list: an island that follows new messages live.
+/// Which conversations a list shows, for deciding live which ones join or leave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListScope {
+    /// `mine`, `unassigned`, `all`, `mentions`, `snoozed` or `resolved`.
+    view: String,
+    /// The status filter, if one is set.
+    status: Option<String>,
+    /// Whether any other filter (channel, assignee, label, unread) is set: a list the
+    /// browser cannot match rows against, so it lets rows leave but none join.
+    filtered: bool,
+    /// The member looking.
+    me: String,
+    /// Whether they see every conversation, not only the pool and their own.
+    sees_all: bool,
+}
+
+impl ListScope {
+    /// Whether `c`, as it now is, belongs in this list.
+    fn holds(&self, c: &ConversationSummary) -> bool {
+        let assignee = c.assignee_id.as_deref();
+        let visible = self.sees_all || assignee.is_none_or(|a| a == self.me);
+        let status_fits = match &self.status {
+            Some(s) => c.status == *s,
+            None => matches!(c.status.as_str(), "open" | "pending"),
+        };
+        visible
+            && match self.view.as_str() {
+                "mine" => status_fits && assignee == Some(self.me.as_str()),
+                "unassigned" => status_fits && assignee.is_none(),
+                "snoozed" => c.status == "snoozed",
+                "resolved" => c.status == "resolved",
+                // Mentions are not in the event: rows stay as they are.
+                "mentions" => true,
+                _ => status_fits,
+            }
+    }
+}
+
+/// The list: an island that follows new messages and changes live.
 #[island]
 fn LiveConversations(
     workspace_id: String,
     test: bool,
     conversations: Vec<ConversationSummary>,
+    scope: ListScope,
 ) -> impl IntoView {
     let list = RwSignal::new(conversations);
-    on_live_event(move |e: &LiveEvent| apply(e, test, list));
+    on_live_event(move |e: &LiveEvent| apply(e, test, &scope, list));
     let ws = workspace_id.clone();
     let empty = move || list.with(Vec::is_empty);
     view! {
@@ -308,21 +366,40 @@ fn channel_label(kind: ChannelKind, name: &str) -> String {
 }
 
 /// A new message moves its conversation to the top (or adds it); an assignment or a
-/// status change updates its row in place.
-fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
+/// status change updates its row, takes it out of a list it no longer belongs in (assigned
+/// away from Mine, resolved out of All) or brings it into one it now does (assigned to me,
+/// in Mine).
+fn apply(e: &LiveEvent, test: bool, scope: &ListScope, list: RwSignal<Vec<ConversationSummary>>) {
     if e.name == "conversation.updated" {
         if let Some(changed) = e
             .data
             .get("conversation")
             .and_then(|c| serde_json::from_value::<ConversationSummary>(c.clone()).ok())
+            .filter(|c| c.is_test == test)
         {
             list.update(|l| {
-                if let Some(row) = l.iter_mut().find(|c| c.id == changed.id) {
-                    row.assignee_id = changed.assignee_id;
-                    row.assignee_name = changed.assignee_name;
-                    row.status = changed.status;
-                    row.snoozed_until_ms = changed.snoozed_until_ms;
-                    row.labels = changed.labels;
+                let at = l.iter().position(|c| c.id == changed.id);
+                match at {
+                    Some(i) if !scope.holds(&changed) => {
+                        l.remove(i);
+                    }
+                    Some(i) => {
+                        let row = &mut l[i];
+                        row.assignee_id = changed.assignee_id;
+                        row.assignee_name = changed.assignee_name;
+                        row.status = changed.status;
+                        row.snoozed_until_ms = changed.snoozed_until_ms;
+                        row.labels = changed.labels;
+                    }
+                    None if scope.holds(&changed) && !scope.filtered => {
+                        // Newest activity first, as the list was loaded.
+                        let at = l
+                            .iter()
+                            .position(|c| c.last_message_at_ms < changed.last_message_at_ms)
+                            .unwrap_or(l.len());
+                        l.insert(at, changed);
+                    }
+                    None => {}
                 }
             });
         }
@@ -350,29 +427,15 @@ fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
     let inbound = message.direction == Direction::Inbound;
     list.update(|l| {
         let existing = l.iter().position(|c| c.id == message.conversation_id);
+        // A conversation new to this list: only one that starts in the pool, and only
+        // where the pool's conversations belong.
+        if existing.is_none() && (scope.filtered || !scope.holds(&pooled(&message, String::new())))
+        {
+            return;
+        }
         let mut row = match existing {
             Some(i) => l.remove(i),
-            None => ConversationSummary {
-                id: message.conversation_id.clone(),
-                contact_id: String::new(),
-                contact_name,
-                contact_address: String::new(),
-                channel_id: message.channel_id.clone(),
-                channel_kind: ChannelKind::Sandbox,
-                channel_name: String::new(),
-                status: "open".to_owned(),
-                last_message_at_ms: 0,
-                last_message_preview: String::new(),
-                unread_count: 0,
-                window_closes_at_ms: None,
-                has_window: false,
-                is_test: message.is_test,
-                assignee_id: None,
-                assignee_name: None,
-                snoozed_until_ms: None,
-                waiting_since_ms: None,
-                labels: Vec::new(),
-            },
+            None => pooled(&message, contact_name),
         };
         row.last_message_at_ms = row.last_message_at_ms.max(message.created_at_ms);
         row.last_message_preview = message.content.preview();
@@ -381,4 +444,30 @@ fn apply(e: &LiveEvent, test: bool, list: RwSignal<Vec<ConversationSummary>>) {
         }
         l.insert(0, row);
     });
+}
+
+/// The row of a conversation first heard of by a message: as a new customer's starts,
+/// open and in the pool, until the next load fills in the rest.
+fn pooled(message: &MessageView, contact_name: String) -> ConversationSummary {
+    ConversationSummary {
+        id: message.conversation_id.clone(),
+        contact_id: String::new(),
+        contact_name,
+        contact_address: String::new(),
+        channel_id: message.channel_id.clone(),
+        channel_kind: ChannelKind::Sandbox,
+        channel_name: String::new(),
+        status: "open".to_owned(),
+        last_message_at_ms: 0,
+        last_message_preview: String::new(),
+        unread_count: 0,
+        window_closes_at_ms: None,
+        has_window: false,
+        is_test: message.is_test,
+        assignee_id: None,
+        assignee_name: None,
+        snoozed_until_ms: None,
+        waiting_since_ms: None,
+        labels: Vec::new(),
+    }
 }

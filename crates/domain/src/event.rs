@@ -66,6 +66,10 @@ pub enum DomainEvent {
     ConversationUpdated {
         conversation: Box<ConversationSummary>,
         note: Box<TimelineEntry>,
+        /// Where it was before, when the change moved it to someone else: whoever saw it
+        /// there hears of it too.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        moved_from: Option<MovedFrom>,
     },
     /// A notification for one member; only they receive it.
     NotificationCreated {
@@ -83,6 +87,17 @@ pub enum DomainEvent {
         at_ms: i64,
         #[serde(default)]
         is_test: bool,
+    },
+}
+
+/// Whom a conversation was with before a change that reassigned it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovedFrom {
+    /// Nobody's: every member saw it.
+    Pool,
+    Member {
+        user_id: String,
     },
 }
 
@@ -118,7 +133,7 @@ impl DomainEvent {
             | DomainEvent::MemberRemoved { .. }
             | DomainEvent::RoleChanged { .. } => Permission::MembersView,
             DomainEvent::ChannelUpdated { .. } => Permission::SettingsView,
-            // The inbox narrows this to a member's own conversations when it lands.
+            // The event stream narrows these to the conversations a member may see.
             DomainEvent::MessageCreated { .. }
             | DomainEvent::MessageUpdated { .. }
             | DomainEvent::MessageStatusChanged { .. }
@@ -129,6 +144,20 @@ impl DomainEvent {
 
     pub fn visible_to(&self, role: Role) -> bool {
         role.can(self.audience())
+    }
+
+    /// The conversation an event is about: members who may not see every conversation
+    /// receive it only while they may see that one.
+    pub fn conversation_id(&self) -> Option<&str> {
+        match self {
+            DomainEvent::MessageCreated { message, .. }
+            | DomainEvent::MessageUpdated { message } => Some(&message.conversation_id),
+            DomainEvent::MessageStatusChanged {
+                conversation_id, ..
+            } => Some(conversation_id),
+            DomainEvent::ConversationUpdated { conversation, .. } => Some(&conversation.id),
+            _ => None,
+        }
     }
 
     /// The one member an event is for, when it is for one member only.

@@ -88,3 +88,31 @@ pub(crate) async fn user_name(conn: &mut AnyConnection, user_id: &str) -> Result
         name
     })
 }
+
+/// The assignee of each of the conversations `ids` of a workspace (`None`: unassigned), for
+/// deciding who may hear of them. Conversations not found are left out.
+pub async fn assignees(
+    db: &msgbuddy_core::Db,
+    workspace_id: &str,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, Option<String>>> {
+    let mut out = std::collections::HashMap::new();
+    // Within every backend's limit on bound parameters.
+    for chunk in ids.chunks(500) {
+        let placeholders = (2..chunk.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, assignee_id FROM conversations WHERE workspace_id = $1 AND id IN ({placeholders})"
+        )))
+        .bind(workspace_id.to_owned());
+        for id in chunk {
+            query = query.bind((*id).to_owned());
+        }
+        for row in query.fetch_all(db.reader()).await? {
+            out.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    Ok(out)
+}

@@ -4,7 +4,7 @@
 //! assigning it to someone else notifies them.
 
 use crate::access::{self, user_name};
-use crate::timeline::record_change;
+use crate::timeline::{Before, ChangeNote, record_change};
 use msgbuddy_core::Result;
 use msgbuddy_core::db::now_ms;
 use msgbuddy_core::events::Pending;
@@ -152,9 +152,12 @@ pub async fn assign(
         &mut tx,
         &mut pending,
         &member.workspace_id,
-        id,
-        Some(&member.user_id),
-        &note,
+        ChangeNote {
+            conversation_id: id,
+            author_id: Some(&member.user_id),
+            note: &note,
+            before: Before::Assignee(current.assignee_id.as_deref()),
+        },
     )
     .await?;
     // Someone else handing a member a conversation tells them.
@@ -199,7 +202,19 @@ pub async fn release(m: &Messaging, workspace_id: &str, user_id: &str) -> Result
     let note = format!("Unassigned: {name} left the workspace");
     for row in &rows {
         let id: String = row.try_get(0)?;
-        record_change(m, &mut tx, &mut pending, workspace_id, &id, None, &note).await?;
+        record_change(
+            m,
+            &mut tx,
+            &mut pending,
+            workspace_id,
+            ChangeNote {
+                conversation_id: &id,
+                author_id: None,
+                note: &note,
+                before: Before::Assignee(Some(user_id)),
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     m.bus.committed(pending);

@@ -1,7 +1,7 @@
 //! The inbox's demo data, on top of the pipeline's conversations: Ana's conversation is
 //! the demo owner's, Mia's is resolved, and Ravi waits in Unassigned, so a first run
 //! shows every view with something in it and a timeline with notes; and a few labels,
-//! one nested, on Ana's and Ravi's conversations.
+//! one nested, on Ana's and Ravi's conversations; and a private note on Ana's.
 
 use crate::assignment::{self, Assign};
 use crate::labels::{self, LabelForm};
@@ -84,5 +84,12 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
     labels::set(m, &owner, &ana, &shipping.id, true).await?;
     let ravi = conversation_of(m, workspace_id, "+15550100002").await?;
     labels::set(m, &owner, &ravi, &address.id, true).await?;
+    crate::notes::add(
+        m,
+        &owner,
+        &ana,
+        "Courier confirmed the parcel left the depot this morning; tracking updates by 6pm.",
+    )
+    .await?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use msgbuddy_domain::message::TimelineEntry;
 use msgbuddy_domain::notification::NotificationKind;
 use msgbuddy_domain::{AppError, Permission, Role};
 use msgbuddy_messaging::Messaging;
+use msgbuddy_messaging::conversations::summary_in;
 use msgbuddy_notifications::{Notice, notify};
 use sqlx::{AnyConnection, Row};
 
@@ -50,13 +51,15 @@ pub async fn add(
     )
     .await?;
     let mut pending = Pending::default();
+    let mut conversation = summary_in(&mut tx, conversation_id).await?;
     timeline::raise(
         m,
         &mut tx,
         &mut pending,
         &member.workspace_id,
-        conversation_id,
+        &mut conversation,
         note.clone(),
+        None,
     )
     .await?;
     let members = workspace_members(&mut tx, &member.workspace_id).await?;

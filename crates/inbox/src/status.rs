@@ -4,7 +4,7 @@
 //! conversation reopens only if the contact has no other open one on that channel.
 
 use crate::access::{self, user_name};
-use crate::timeline::{commit_change, record_change};
+use crate::timeline::{Before, ChangeNote, commit_change, record_change};
 use msgbuddy_core::Result;
 use msgbuddy_core::db::now_ms;
 use msgbuddy_core::events::Pending;
@@ -154,9 +154,12 @@ pub async fn wake_due(m: &Messaging) -> Result<usize> {
             &mut tx,
             &mut pending,
             &workspace_id,
-            &id,
-            None,
-            "Woke up: the snooze ended",
+            ChangeNote {
+                conversation_id: &id,
+                author_id: None,
+                note: "Woke up: the snooze ended",
+                before: Before::Same,
+            },
         )
         .await?;
     }

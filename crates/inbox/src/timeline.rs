@@ -8,35 +8,73 @@ use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_core::events::Pending;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Error, Result};
+use msgbuddy_domain::event::MovedFrom;
 use msgbuddy_domain::message::{ConversationSummary, TimelineEntry};
 use msgbuddy_domain::{DomainEvent, Permission};
 use msgbuddy_messaging::Messaging;
 use msgbuddy_messaging::conversations::summary_in;
 use sqlx::{AnyConnection, Row};
 
-/// Writes a system note, and the `conversation.updated` event that carries it with the
-/// conversation as the change left it. Returns that conversation.
+/// A change to a conversation, as its timeline and its event tell it.
+pub(crate) struct ChangeNote<'a> {
+    pub conversation_id: &'a str,
+    /// Who made it; `None` for msgbuddy itself (a job, a member leaving).
+    pub author_id: Option<&'a str>,
+    /// The system note's words.
+    pub note: &'a str,
+    /// The assignee before, for a change that may have reassigned it.
+    pub before: Before<'a>,
+}
+
+/// What a change did to the assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Before<'a> {
+    /// Left it as it was.
+    Same,
+    /// May have moved it from this assignee (`None`: the pool).
+    Assignee(Option<&'a str>),
+}
+
+/// Writes a change's system note, and the `conversation.updated` event that carries it
+/// with the conversation as the change left it. Returns that conversation.
 pub(crate) async fn record_change(
     m: &Messaging,
     conn: &mut AnyConnection,
     pending: &mut Pending,
     workspace_id: &str,
-    conversation_id: &str,
-    author_id: Option<&str>,
-    body: &str,
+    change: ChangeNote<'_>,
 ) -> Result<ConversationSummary> {
     let note = write(
         conn,
         workspace_id,
-        conversation_id,
+        change.conversation_id,
         Entry {
             kind: "system",
-            author: author_id.map(|id| (id, None)),
-            body,
+            author: change.author_id.map(|id| (id, None)),
+            body: change.note,
         },
     )
     .await?;
-    raise(m, conn, pending, workspace_id, conversation_id, note).await
+    let mut conversation = summary_in(conn, change.conversation_id).await?;
+    let moved_from = match change.before {
+        Before::Assignee(before) if before != conversation.assignee_id.as_deref() => {
+            Some(before.map_or(MovedFrom::Pool, |user_id| MovedFrom::Member {
+                user_id: user_id.to_owned(),
+            }))
+        }
+        _ => None,
+    };
+    raise(
+        m,
+        conn,
+        pending,
+        workspace_id,
+        &mut conversation,
+        note,
+        moved_from,
+    )
+    .await?;
+    Ok(conversation)
 }
 
 /// A timeline entry to write: its kind, its author (id, and the name it shows with), its
@@ -79,19 +117,18 @@ pub(crate) async fn write(
     Ok(note)
 }
 
-/// Raises `conversation.updated` with the conversation as it now is and the timeline's
-/// new entry. Returns that conversation.
+/// Raises `conversation.updated` with `conversation` (as it now is, read in this
+/// transaction; its labels are added here) and the timeline's new entry.
 pub(crate) async fn raise(
     m: &Messaging,
     conn: &mut AnyConnection,
     pending: &mut Pending,
     workspace_id: &str,
-    conversation_id: &str,
+    conversation: &mut ConversationSummary,
     note: TimelineEntry,
-) -> Result<ConversationSummary> {
-    let mut one = [summary_in(conn, conversation_id).await?];
-    crate::labels::attach(conn, &mut one).await?;
-    let [conversation] = one;
+    moved_from: Option<MovedFrom>,
+) -> Result<()> {
+    crate::labels::attach(conn, std::slice::from_mut(conversation)).await?;
     m.bus
         .record(
             conn,
@@ -100,10 +137,11 @@ pub(crate) async fn raise(
             &DomainEvent::ConversationUpdated {
                 conversation: Box::new(conversation.clone()),
                 note: Box::new(note),
+                moved_from,
             },
         )
         .await?;
-    Ok(conversation)
+    Ok(())
 }
 
 /// Ends a member's change of one conversation: its note and event, then the commit.
@@ -120,9 +158,12 @@ pub(crate) async fn commit_change(
         &mut tx,
         &mut pending,
         &member.workspace_id,
-        conversation_id,
-        Some(&member.user_id),
-        note,
+        ChangeNote {
+            conversation_id,
+            author_id: Some(&member.user_id),
+            note,
+            before: Before::Same,
+        },
     )
     .await?;
     tx.commit().await?;

@@ -334,6 +334,7 @@ async fn apply_message(
                     DomainEvent::ConversationUpdated {
                         conversation: Box::new(conversation),
                         note: Box::new(note),
+                        moved_from: None,
                     },
                 );
             }

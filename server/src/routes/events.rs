@@ -5,7 +5,9 @@
 //! live ones, so a dropped connection leaves no gap. Events are filtered by the member's
 //! role, which is followed live: a `member.role_changed` for this member changes what the
 //! rest of the stream shows, and `member.removed` ends it. An event for one member (a
-//! notification) reaches only them.
+//! notification) reaches only them, and members who see only the pool and their own
+//! conversations (agents, viewers) hear only of those: whether they may is read when the
+//! event is streamed, so a conversation assigned away stops reaching them.
 
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -14,6 +16,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use msgbuddy_core::events::EventBus;
 use msgbuddy_core::{auth, members, workspaces};
+use msgbuddy_domain::event::MovedFrom;
 use msgbuddy_domain::{AppError, DomainEvent, EventEnvelope, Permission, Role};
 use serde::Deserialize;
 use std::collections::VecDeque;
@@ -75,6 +78,9 @@ pub async fn stream(
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))))
 }
 
+/// Conversation id to its assignee (`None`: unassigned).
+type Assignees = std::collections::HashMap<String, Option<String>>;
+
 struct Feed {
     bus: EventBus,
     workspace_id: String,
@@ -103,8 +109,15 @@ impl Feed {
                 .await
             {
                 Ok(batch) if !batch.is_empty() => {
+                    let assignees = match self.assignees(&batch).await {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::error!(error = %e, "event stream could not read assignees");
+                            return None;
+                        }
+                    };
                     for envelope in batch {
-                        self.take(envelope);
+                        self.take(envelope, &assignees);
                     }
                     continue;
                 }
@@ -118,8 +131,52 @@ impl Feed {
         }
     }
 
+    /// For a member who sees only some conversations (the pool and their own), the
+    /// current assignee of each conversation `batch` is about; empty for the others.
+    async fn assignees(&self, batch: &[EventEnvelope]) -> msgbuddy_core::Result<Assignees> {
+        if self.role.can(Permission::ConversationsViewAll) {
+            return Ok(Assignees::new());
+        }
+        let mut ids: Vec<&str> = batch
+            .iter()
+            .filter_map(|e| e.event.conversation_id())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        msgbuddy_inbox::access::assignees(self.bus.db(), &self.workspace_id, &ids).await
+    }
+
+    /// Whether this member may hear of `event`'s conversation: any, with
+    /// `ConversationsViewAll`; else one in the pool or theirs, or one a change just moved
+    /// out of their sight (from the pool, or from them), so their lists can let it go.
+    fn may_see_conversation(&self, event: &DomainEvent, assignees: &Assignees) -> bool {
+        let Some(id) = event.conversation_id() else {
+            return true;
+        };
+        if self.role.can(Permission::ConversationsViewAll) {
+            return true;
+        }
+        let mine = |a: Option<&str>| a.is_none_or(|a| a == self.user_id);
+        match event {
+            // The event carries the assignee the change left, and whom it took it from.
+            DomainEvent::ConversationUpdated {
+                conversation,
+                moved_from,
+                ..
+            } => {
+                mine(conversation.assignee_id.as_deref())
+                    || match moved_from {
+                        Some(MovedFrom::Pool) => true,
+                        Some(MovedFrom::Member { user_id }) => *user_id == self.user_id,
+                        None => false,
+                    }
+            }
+            _ => assignees.get(id).is_some_and(|a| mine(a.as_deref())),
+        }
+    }
+
     /// Advances past one stored event, queueing it if this member may see it.
-    fn take(&mut self, envelope: EventEnvelope) {
+    fn take(&mut self, envelope: EventEnvelope, assignees: &Assignees) {
         self.cursor = envelope.seq;
         match &envelope.event {
             DomainEvent::RoleChanged { user_id, to, .. } if *user_id == self.user_id => {
@@ -129,11 +186,13 @@ impl Feed {
             DomainEvent::WorkspaceSuspended { suspended: true } => self.done = true,
             _ => {}
         }
-        // Another member's notification is theirs alone.
+        // Another member's notification is theirs alone; another agent's conversation is
+        // not there for this one.
         if envelope
             .event
             .recipient()
             .is_some_and(|to| to != self.user_id)
+            || !self.may_see_conversation(&envelope.event, assignees)
         {
             return;
         }

@@ -1,7 +1,10 @@
 //! `/events`: replay after `Last-Event-ID`, role filtering, and events crossing server
 //! instances on PostgreSQL.
 
-use crate::helpers::{Browser, TestApp, TestDb, backends, member_with_role, owner_with_workspace};
+use crate::helpers::{
+    Browser, TestApp, TestDb, backends, member_with_role, owner_with_workspace, settle,
+};
+use crate::inbox::{act, customer_writes};
 use msgbuddy_core::Backend;
 use std::time::Duration;
 
@@ -52,6 +55,15 @@ impl SseReader {
                 .ok()??;
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+
+    /// Every event the stream brings until it has been quiet for a second.
+    pub async fn until_quiet(&mut self) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        while let Some(e) = self.next(Duration::from_secs(1)).await {
+            out.push(e);
+        }
+        out
     }
 
     pub async fn take(&mut self, n: usize) -> Vec<SseEvent> {
@@ -212,4 +224,130 @@ async fn an_event_raised_on_one_instance_reaches_a_subscriber_of_another() {
         .expect("event crosses instances well before the 15 s re-check");
     assert_eq!(event.name, "invitation.created");
     assert_eq!(event.id, 1);
+}
+
+/// The conversation a conversation event is about.
+fn conversation_of(e: &SseEvent) -> Option<&str> {
+    e.data["message"]["conversation_id"]
+        .as_str()
+        .or_else(|| e.data["conversation_id"].as_str())
+        .or_else(|| e.data["conversation"]["id"].as_str())
+}
+
+/// The names of the events about `conversation`.
+fn about(events: &[SseEvent], conversation: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| conversation_of(e) == Some(conversation))
+        .map(|e| e.name.clone())
+        .collect()
+}
+
+/// Agents hear of the pool's conversations and their own, never another agent's; a
+/// conversation assigned away is told to whoever saw it before, then no more.
+#[tokio::test]
+async fn agents_hear_only_of_the_conversations_they_may_see() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Scoped").await;
+        let (ann, ann_id) = member_with_role(&app, &mut owner, &ws, "agent").await;
+        let (bob, bob_id) = member_with_role(&app, &mut owner, &ws, "agent").await;
+        let mut owner_sse = SseReader::open(&owner, &ws, None).await;
+        let mut ann_sse = SseReader::open(&ann, &ws, None).await;
+        let mut bob_sse = SseReader::open(&bob, &ws, None).await;
+
+        // In the pool: everyone hears of it.
+        let c = customer_writes(&app, &mut owner, &ws, "+15550100901", "Hello?").await;
+        for sse in [&mut owner_sse, &mut ann_sse, &mut bob_sse] {
+            assert_eq!(about(&sse.until_quiet().await, &c), vec!["message.created"]);
+        }
+
+        // Assigned to Ann: she and Bob (who saw it in the pool) hear of the move.
+        act(
+            &mut owner,
+            "conversations/assign",
+            &ws,
+            &c,
+            &[("action", "assign"), ("assignee_id", &ann_id)],
+        )
+        .await
+        .expect("to Ann");
+        assert_eq!(
+            about(&ann_sse.until_quiet().await, &c),
+            vec!["conversation.updated"]
+        );
+        let moved = bob_sse.until_quiet().await;
+        assert_eq!(about(&moved, &c), vec!["conversation.updated"]);
+        assert_eq!(moved[0].data["moved_from"], "pool");
+        assert_eq!(
+            about(&owner_sse.until_quiet().await, &c),
+            vec!["conversation.updated"]
+        );
+
+        // Now Ann's: her customer's words and her replies' receipts reach her alone.
+        customer_writes(&app, &mut owner, &ws, "+15550100901", "Still there?").await;
+        act(
+            &mut owner,
+            "conversations/send",
+            &ws,
+            &c,
+            &[("text", "Yes, looking now")],
+        )
+        .await
+        .expect("reply");
+        settle(&app).await;
+        let hers = about(&ann_sse.until_quiet().await, &c);
+        assert!(hers.contains(&"message.created".to_owned()), "{hers:?}");
+        assert!(
+            hers.contains(&"message.status_changed".to_owned()),
+            "{hers:?}"
+        );
+        assert_eq!(
+            about(&bob_sse.until_quiet().await, &c),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            about(&owner_sse.until_quiet().await, &c),
+            hers,
+            "the owner hears all"
+        );
+
+        // Reassigned to Bob: Ann is told it left her, then hears no more of it.
+        act(
+            &mut owner,
+            "conversations/assign",
+            &ws,
+            &c,
+            &[("action", "assign"), ("assignee_id", &bob_id)],
+        )
+        .await
+        .expect("to Bob");
+        let left = ann_sse.until_quiet().await;
+        assert_eq!(about(&left, &c), vec!["conversation.updated"]);
+        assert_eq!(
+            left[0].data["moved_from"]["member"]["user_id"],
+            ann_id.as_str()
+        );
+        assert_eq!(
+            about(&bob_sse.until_quiet().await, &c),
+            vec!["conversation.updated"]
+        );
+        customer_writes(&app, &mut owner, &ws, "+15550100901", "Hello again").await;
+        assert_eq!(
+            about(&ann_sse.until_quiet().await, &c),
+            Vec::<String>::new()
+        );
+        // Bob hears it (and the receipts of Ann's reply that came in since, now his).
+        let his = about(&bob_sse.until_quiet().await, &c);
+        assert!(his.contains(&"message.created".to_owned()), "{his:?}");
+
+        // A replay is held to the conversation as it is now: Ann, reconnecting, gets none
+        // of its messages (Bob's now), only the two moves that concerned her.
+        let mut replay = SseReader::open(&ann, &ws, Some(0)).await;
+        assert_eq!(
+            about(&replay.until_quiet().await, &c),
+            vec!["conversation.updated", "conversation.updated"]
+        );
+    }
 }

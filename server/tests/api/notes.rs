@@ -9,21 +9,11 @@ use crate::helpers::{
 };
 use crate::inbox::{act, customer_writes, listed, notes};
 use serde_json::Value;
-use std::time::Duration;
 
 async fn notifications(b: &mut Browser, ws: &str) -> Value {
     b.call("notifications/list", &[("workspace_id", ws)])
         .await
         .expect("notifications")
-}
-
-/// Every event the stream brings until it has been quiet for a second.
-async fn drain(sse: &mut SseReader) -> Vec<SseEvent> {
-    let mut out = Vec::new();
-    while let Some(e) = sse.next(Duration::from_secs(1)).await {
-        out.push(e);
-    }
-    out
 }
 
 async fn message_count(app: &TestApp, conversation: &str) -> i64 {
@@ -88,7 +78,7 @@ async fn a_private_note_notifies_the_members_it_mentions_and_only_them() {
 
         // Live: the agent hears of their notification; the supervisor sees the note on the
         // conversation but never the agent's notification.
-        let heard = drain(&mut agent_sse).await;
+        let heard = agent_sse.until_quiet().await;
         let mine: Vec<&SseEvent> = heard
             .iter()
             .filter(|e| e.name == "notification.created")
@@ -104,7 +94,7 @@ async fn a_private_note_notifies_the_members_it_mentions_and_only_them() {
                 .iter()
                 .any(|e| e.name == "conversation.updated" && e.data["note"]["kind"] == "note")
         );
-        let overheard = drain(&mut supervisor_sse).await;
+        let overheard = supervisor_sse.until_quiet().await;
         assert!(overheard.iter().any(|e| e.name == "conversation.updated"));
         assert!(
             overheard.iter().all(|e| e.name != "notification.created"),
