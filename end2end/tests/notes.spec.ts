@@ -1,6 +1,14 @@
+import { type Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { hydrated } from "./helpers";
 import { customerWrites, ownerAndAgent } from "./team";
+
+/** A full-page screenshot, kept with the test's results (`test-results/`) and its report. */
+async function keepScreenshot(page: Page, name: string) {
+  const path = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await test.info().attach(name, { path, contentType: "image/png" });
+}
 
 test("a private note @mentioning the agent rings their bell, lists the conversation in Mentions and is never sent", async ({
   browser,
@@ -26,6 +34,7 @@ test("a private note @mentioning the agent rings their bell, lists the conversat
   await expect(note.locator("b")).toHaveCount(0);
   // A note is for the team: the customer's thread got no new message.
   await expect(owner.getByTestId("message")).toHaveCount(1);
+  await keepScreenshot(owner, "thread");
 
   // The agent's bell rings: live with JavaScript, on the next page without.
   if (!javaScriptEnabled) await agent.reload();
@@ -48,6 +57,7 @@ test("a private note @mentioning the agent rings their bell, lists the conversat
   await expect(agent.getByTestId("view-mentions")).toHaveAttribute("aria-current", "page");
   await expect(agent.getByTestId("conversation-row")).toHaveCount(1);
   await expect(agent.getByTestId("conversation-contact")).toHaveText("Nina Customer");
+  await keepScreenshot(agent, "inbox");
 
   // Read: the bell goes quiet.
   await agent.getByTestId("bell").click();

@@ -30,14 +30,14 @@ impl Conditions {
     }
     /// A query of `sql` with every value bound.
     pub fn bind(
-        self,
+        &self,
         sql: String,
     ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for value in self.values {
+        for value in &self.values {
             query = match value {
-                Value::Text(t) => query.bind(t),
-                Value::Int(i) => query.bind(i),
+                Value::Text(t) => query.bind(t.clone()),
+                Value::Int(i) => query.bind(*i),
             };
         }
         query

@@ -3,8 +3,9 @@
 //!
 //! Each backend finds words its own way behind [`FullText`]: SQLite with the FTS5 index
 //! `messages_fts` (newest first by its rowid, the order messages were stored), PostgreSQL
-//! with `to_tsvector('simple', preview)` and its GIN index (newest first by time). Neither
-//! ranks matches: a common word costs one page of results, not every message holding it.
+//! with `to_tsvector('simple', preview)` and its GIN index (newest first by time; words
+//! that match few messages are taken from the index, see [`few_matches`]). Neither ranks
+//! matches: a common word costs one page of results, not every message holding it.
 //! Members see only results from conversations they may see.
 
 use crate::access::sees_all;
@@ -43,10 +44,12 @@ pub struct Results {
 
 /// How a backend matches words: the `FROM` and the match condition, the snippet, the
 /// order, and the page cursor. `$1` is the words as [`FullText::terms`] gives them.
-trait FullText {
+trait FullText: Sync {
     /// The words as the backend's match parameter.
     fn terms(&self, words: &[String]) -> String;
     fn from(&self) -> &'static str;
+    /// How the conversation and contact are joined on.
+    fn join(&self) -> &'static str;
     fn matches(&self) -> &'static str;
     /// The matched text around the words, marked.
     fn snippet(&self) -> String;
@@ -66,8 +69,16 @@ impl FullText for Fts5 {
             .collect::<Vec<_>>()
             .join(" ")
     }
+    // `CROSS JOIN` is SQLite's way to fix the join order: the index first, in rowid
+    // order, each match then finding its message, conversation and contact, so the first
+    // page of a common word stops after a page of matches. Left to itself, the planner
+    // may start from the workspace's messages and look each one up in the index: every
+    // message of the workspace for every search.
     fn from(&self) -> &'static str {
-        "messages_fts f JOIN messages m ON m.rowid = f.rowid"
+        "messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid"
+    }
+    fn join(&self) -> &'static str {
+        "CROSS JOIN"
     }
     fn matches(&self) -> &'static str {
         "messages_fts MATCH $1"
@@ -96,6 +107,9 @@ impl FullText for PgText {
     fn from(&self) -> &'static str {
         "messages m"
     }
+    fn join(&self) -> &'static str {
+        "JOIN"
+    }
     fn matches(&self) -> &'static str {
         "to_tsvector('simple', m.preview) @@ plainto_tsquery('simple', $1)"
     }
@@ -120,6 +134,42 @@ fn engine(backend: Backend) -> &'static dyn FullText {
     }
 }
 
+/// Matches counted at most by [`few_matches`].
+const FEW: i64 = 1_000;
+
+/// Whether the words match fewer than [`FEW`] messages (PostgreSQL). Newest first, a
+/// common word is best found walking the messages by time until a page has matched; a
+/// rare one (or words each common and never together) that way reads every message, and
+/// is best found through the GIN index, whose matches are few to sort. PostgreSQL's
+/// estimates cannot tell these apart, so the index answers first, alone (table scans
+/// and plain index scans off, so no other index joins in): it counts the matches in the
+/// whole table, stopping at [`FEW`]. A word common elsewhere but rare in this workspace
+/// takes the walk.
+async fn few_matches(
+    conn: &mut sqlx::AnyConnection,
+    fts: &dyn FullText,
+    terms: &str,
+) -> Result<bool> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    for setting in ["enable_seqscan", "enable_indexscan", "enable_indexonlyscan"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL {setting} = off")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let count: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE {} LIMIT {FEW}) x",
+        fts.matches()
+    )))
+    .bind(terms.to_owned())
+    .persistent(false)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    tx.commit().await?;
+    Ok(count < FEW)
+}
+
 /// The words of a search: letters and digits runs of what was typed, at most a dozen.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -140,8 +190,9 @@ pub async fn search(m: &Messaging, member: &Member, q: &Search) -> Result<Result
     crate::search_index::catch_up(m.db()).await?;
     let fts = engine(m.db().backend());
     let mut w = Conditions::default();
+    let terms = fts.terms(&words);
     // `$1`, the words, first: the backends' snippets refer to it too.
-    w.text(&fts.terms(&words));
+    w.text(&terms);
     w.and(fts.matches().to_owned());
     let ws = w.text(&member.workspace_id);
     let test = w.int(i64::from(q.is_test));
@@ -174,20 +225,36 @@ pub async fn search(m: &Messaging, member: &Member, q: &Search) -> Result<Result
         let p = w.text(after);
         w.and(fts.after(&p));
     }
+    let mut conn = m.db().reader().acquire().await?;
+    let conditions = w.sql.join(" AND ");
+    let few = m.db().backend() == Backend::Postgres && few_matches(&mut conn, fts, &terms).await?;
     let limit = q.limit.clamp(1, 100);
     let take = w.int(limit + 1);
-    let sql = format!(
-        "SELECT m.id, {snippet}, ct.name FROM {from} \
-         JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = m.contact_id \
-         WHERE {conditions} ORDER BY {order} LIMIT {take}",
-        snippet = fts.snippet(),
-        from = fts.from(),
-        conditions = w.sql.join(" AND "),
-        order = fts.order(),
-    );
-    let query = w.bind(sql);
-    let mut conn = m.db().reader().acquire().await?;
-    let rows = query.fetch_all(&mut *conn).await?;
+    let sql = if few {
+        // The matches from the GIN index first, however old, then the newest of them.
+        format!(
+            "WITH hits AS MATERIALIZED (SELECT m.id FROM messages m WHERE {matches}) \
+             SELECT m.id, {snippet}, ct.name FROM hits h JOIN messages m ON m.id = h.id \
+             JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = m.contact_id \
+             WHERE {conditions} ORDER BY {order} LIMIT {take}",
+            matches = fts.matches(),
+            snippet = fts.snippet(),
+            order = fts.order(),
+        )
+    } else {
+        format!(
+            "SELECT m.id, {snippet}, ct.name FROM {from} \
+             {join} conversations c ON c.id = m.conversation_id {join} contacts ct ON ct.id = m.contact_id \
+             WHERE {conditions} ORDER BY {order} LIMIT {take}",
+            snippet = fts.snippet(),
+            from = fts.from(),
+            join = fts.join(),
+            order = fts.order(),
+        )
+    };
+    // Planned for these words each time (not once for any): how common they are is what
+    // decides the plan.
+    let rows = w.bind(sql).persistent(false).fetch_all(&mut *conn).await?;
     let more = rows.len() as i64 > limit;
     let mut found: Vec<(String, String, String)> = Vec::with_capacity(rows.len());
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(25)) {
