@@ -36,6 +36,8 @@ pub fn ConversationsPage() -> impl IntoView {
             label: q.get("label"),
             unread: q.get("unread"),
             sort: q.get("sort"),
+            since: q.get("since"),
+            until: q.get("until"),
         }
     };
     let data = Resource::new(
@@ -69,7 +71,7 @@ pub fn ConversationsPage() -> impl IntoView {
                         let view = params.view.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "all".to_owned());
                         let more = {
                             let mut keep = String::new();
-                            for (name, value) in [("view", &params.view), ("channel", &params.channel), ("status", &params.status), ("assignee", &params.assignee), ("label", &params.label), ("unread", &params.unread), ("sort", &params.sort)] {
+                            for (name, value) in [("view", &params.view), ("channel", &params.channel), ("status", &params.status), ("assignee", &params.assignee), ("label", &params.label), ("unread", &params.unread), ("sort", &params.sort), ("since", &params.since), ("until", &params.until)] {
                                 if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
                                     keep.push_str(&format!("&{name}={}", msgbuddy_domain::values::query_value(v)));
                                 }
@@ -104,7 +106,7 @@ pub fn ConversationsPage() -> impl IntoView {
                                     scope=ListScope {
                                         view: view.clone(),
                                         status: params.status.clone().filter(|s| !s.is_empty()),
-                                        filtered: [&params.channel, &params.assignee, &params.label, &params.unread]
+                                        filtered: [&params.channel, &params.assignee, &params.label, &params.unread, &params.since, &params.until]
                                             .iter()
                                             .any(|p| p.as_deref().is_some_and(|v| !v.is_empty())),
                                         me: me.clone(),
@@ -222,6 +224,14 @@ fn FilterForm(
                     <option value="latest">"Latest activity"</option>
                     <option value="waiting" selected=selected(&params.sort, "waiting")>"Waiting longest"</option>
                 </select>
+            </label>
+            <label class=label>
+                "Active from (UTC)"
+                <input type="date" name="since" value=params.since.clone() class=select data-testid="filter-since" />
+            </label>
+            <label class=label>
+                "Active to (UTC)"
+                <input type="date" name="until" value=params.until.clone() class=select data-testid="filter-until" />
             </label>
             <label class="flex items-center gap-1 text-sm text-slate-700">
                 <input type="checkbox" name="unread" value="1" checked=selected(&params.unread, "1") data-testid="filter-unread" />

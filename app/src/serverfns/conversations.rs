@@ -46,6 +46,12 @@ pub struct ListParams {
     pub unread: Option<String>,
     #[serde(default)]
     pub sort: Option<String>,
+    /// Latest activity on or after this UTC day (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Latest activity on or before this UTC day.
+    #[serde(default)]
+    pub until: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -76,8 +82,8 @@ pub async fn list_conversations(
             assignee_id: given(&params.assignee),
             label_id: given(&params.label),
             unread_only: params.unread.as_deref() == Some("1"),
-            since_ms: None,
-            until_ms: None,
+            since_ms: super::utc_day("since", params.since.as_deref())?,
+            until_ms: super::utc_day("until", params.until.as_deref())?.map(|d| d + 86_400_000),
         },
         sort: given(&params.sort)
             .map(|s| Sort::parse(&s))

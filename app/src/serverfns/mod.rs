@@ -15,3 +15,17 @@ pub mod notes;
 pub mod notifications;
 pub mod search;
 pub mod workspaces;
+
+/// A `YYYY-MM-DD` day from a filter form as UTC milliseconds at its start (`None` when
+/// left empty).
+#[cfg(feature = "ssr")]
+fn utc_day(field: &str, raw: Option<&str>) -> Result<Option<i64>, msgbuddy_domain::AppError> {
+    match raw.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => msgbuddy_domain::time::parse_rfc3339_utc(&format!("{d}T00:00:00Z"))
+            .map(Some)
+            .ok_or_else(|| {
+                msgbuddy_domain::AppError::invalid_field(field, "Give the day like 2026-11-30.")
+            }),
+    }
+}

@@ -35,17 +35,6 @@ pub struct SearchParams {
     pub after: Option<String>,
 }
 
-/// A `YYYY-MM-DD` day as UTC milliseconds at its start.
-#[cfg(feature = "ssr")]
-fn day(field: &str, raw: Option<&str>) -> Result<Option<i64>, AppError> {
-    match raw.map(str::trim).filter(|d| !d.is_empty()) {
-        None => Ok(None),
-        Some(d) => msgbuddy_domain::time::parse_rfc3339_utc(&format!("{d}T00:00:00Z"))
-            .map(Some)
-            .ok_or_else(|| AppError::invalid_field(field, "Give the day like 2026-11-30.")),
-    }
-}
-
 #[server(input = GetUrl, endpoint = "search")]
 pub async fn search_messages(
     workspace_id: String,
@@ -81,8 +70,8 @@ pub async fn search_messages(
             channel_id: params.channel.clone(),
             contact_id: None,
             direction,
-            since_ms: day("since", params.since.as_deref())?,
-            until_ms: day("until", params.until.as_deref())?.map(|d| d + 86_400_000),
+            since_ms: super::utc_day("since", params.since.as_deref())?,
+            until_ms: super::utc_day("until", params.until.as_deref())?.map(|d| d + 86_400_000),
             is_test: test,
             after: params.after.clone(),
             limit: 25,

@@ -1009,3 +1009,60 @@ async fn create_label(
     )
     .await
 }
+
+/// The list's date range is of the latest activity, whole UTC days at both ends; a day
+/// that is not one is refused by name.
+#[tokio::test]
+async fn the_list_filters_by_a_range_of_days_of_latest_activity() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Days").await;
+        let old = customer_writes(&app, &mut owner, &ws, "+15550101001", "Last year").await;
+        let new = customer_writes(&app, &mut owner, &ws, "+15550101002", "Today").await;
+        // 2025-03-10 12:00 UTC.
+        sqlx::query("UPDATE conversations SET last_message_at = 1741608000000 WHERE id = $1")
+            .bind(&old)
+            .execute(app.db.writer())
+            .await
+            .expect("moved back");
+        let days = |since: &'static str, until: &'static str| {
+            vec![("view", "all"), ("since", since), ("until", until)]
+        };
+        assert_eq!(
+            listed(&mut owner, &ws, &days("2025-03-10", "2025-03-10"))
+                .await
+                .expect("that day"),
+            vec![old.clone()]
+        );
+        assert_eq!(
+            listed(&mut owner, &ws, &days("2025-03-11", ""))
+                .await
+                .expect("since the day after"),
+            vec![new.clone()]
+        );
+        assert_eq!(
+            listed(&mut owner, &ws, &days("", "2025-03-09"))
+                .await
+                .expect("until the day before"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            listed(&mut owner, &ws, &days("", ""))
+                .await
+                .expect("no range")
+                .len(),
+            2
+        );
+        for (since, until, field) in [("yesterday", "", "since"), ("", "2025-13-40", "until")] {
+            let e = listed(&mut owner, &ws, &days(since, until))
+                .await
+                .expect_err("not a day");
+            assert_eq!(e.code.http_status(), 422);
+            assert_eq!(
+                e.details.as_ref().and_then(|d| d["field"].as_str()),
+                Some(field)
+            );
+        }
+    }
+}
