@@ -57,6 +57,7 @@ test("a private note @mentioning the agent rings their bell, lists the conversat
   await expect(agent.getByTestId("view-mentions")).toHaveAttribute("aria-current", "page");
   await expect(agent.getByTestId("conversation-row")).toHaveCount(1);
   await expect(agent.getByTestId("conversation-contact")).toHaveText("Nina Customer");
+  await expect(agent.getByTestId("conversation-avatar")).toHaveText("NC");
   await keepScreenshot(agent, "inbox");
 
   // Read: the bell goes quiet.

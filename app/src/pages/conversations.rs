@@ -342,7 +342,10 @@ fn LiveConversations(
             <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count, c.assignee_id.clone(), c.status.clone(), c.labels.iter().map(|l| l.id.clone()).collect::<Vec<_>>()) let:c>
                 <li data-testid="conversation-row" data-id=c.id.clone()>
                     <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">
-                        <span class="min-w-0">
+                        <span aria-hidden="true" class="flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-900" data-testid="conversation-avatar">
+                            {initials(&c.contact_name)}
+                        </span>
+                        <span class="min-w-0 flex-1">
                             <span class="block font-medium" data-testid="conversation-contact">{c.contact_name.clone()}</span>
                             <span class="block truncate text-sm text-slate-600" data-testid="conversation-preview">{c.last_message_preview.clone()}</span>
                             <span class="block text-xs text-slate-600" data-testid="conversation-assignee">
@@ -479,5 +482,36 @@ fn pooled(message: &MessageView, contact_name: String) -> ConversationSummary {
         snoozed_until_ms: None,
         waiting_since_ms: None,
         labels: Vec::new(),
+    }
+}
+
+/// A contact's initials for their avatar: the first letter or digit of their first two
+/// words ("Ana Souza": "AS"; "+1 555 0100": "15"), or "?".
+fn initials(name: &str) -> String {
+    let found: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    if found.is_empty() {
+        "?".to_owned()
+    } else {
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_are_the_first_letters_of_the_first_two_words() {
+        assert_eq!(initials("Ana Souza"), "AS");
+        assert_eq!(initials("ravi kumar singh"), "RK");
+        assert_eq!(initials("Zoë"), "Z");
+        assert_eq!(initials("+1 555 0100"), "15");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(initials("<script> x"), "SX");
     }
 }
