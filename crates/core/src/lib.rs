@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod members;
 pub mod platform;
 pub mod rate_limit;
+pub mod scratch;
 pub mod seed;
 pub mod sessions;
 pub mod workspaces;

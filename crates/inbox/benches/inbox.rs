@@ -53,7 +53,10 @@ async fn main() -> Result<(), BoxError> {
         .ok()
         .filter(|a| a.starts_with("postgres"));
     if let Some(admin) = &admin {
-        targets.push(("PostgreSQL".to_owned(), fresh_postgres(admin).await?));
+        targets.push((
+            "PostgreSQL".to_owned(),
+            msgbuddy_core::scratch::create_postgres(admin, &bench_database()).await?,
+        ));
     }
     println!(
         "msgbuddy inbox benchmark: {conversations} conversations, {messages} messages, {rounds} rounds each, {} cores",
@@ -68,7 +71,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     if let Some(admin) = &admin {
-        drop_postgres(admin).await?;
+        msgbuddy_core::scratch::drop_postgres(admin, &bench_database()).await?;
     }
     Ok(())
 }
@@ -290,34 +293,4 @@ async fn seed_inbox(
 
 fn bench_database() -> String {
     format!("msgbuddy_inbox_bench_{}", std::process::id())
-}
-
-async fn fresh_postgres(admin: &str) -> Result<String, BoxError> {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let name = bench_database();
-    let mut conn = sqlx::AnyConnection::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\""
-    )))
-    .execute(&mut conn)
-    .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut conn)
-        .await?;
-    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
-    Ok(format!("{base}/{name}"))
-}
-
-/// `FORCE`: the event bus's listener may still hold a connection.
-async fn drop_postgres(admin: &str) -> Result<(), BoxError> {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-        bench_database()
-    )))
-    .execute(&mut conn)
-    .await?;
-    Ok(())
 }

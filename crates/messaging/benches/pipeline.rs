@@ -55,7 +55,10 @@ async fn main() -> Result<(), BoxError> {
     if let Ok(admin) = std::env::var("TEST_DATABASE_URL")
         && admin.starts_with("postgres")
     {
-        targets.push(("PostgreSQL".to_owned(), fresh_postgres(&admin).await?));
+        targets.push((
+            "PostgreSQL".to_owned(),
+            msgbuddy_core::scratch::create_postgres(&admin, &bench_database()).await?,
+        ));
     }
     println!(
         "msgbuddy pipeline benchmark: {messages} messages, {webhooks} webhooks, {} cores",
@@ -92,7 +95,7 @@ async fn main() -> Result<(), BoxError> {
     if let Ok(admin) = std::env::var("TEST_DATABASE_URL")
         && admin.starts_with("postgres")
     {
-        drop_postgres(&admin).await?;
+        msgbuddy_core::scratch::drop_postgres(&admin, &bench_database()).await?;
     }
     Ok(())
 }
@@ -101,40 +104,10 @@ fn bench_database() -> String {
     format!("msgbuddy_bench_{}", std::process::id())
 }
 
-/// Drops the run's database (`FORCE`: the event bus's listener may still hold a connection).
-async fn drop_postgres(admin: &str) -> Result<(), BoxError> {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-        bench_database()
-    )))
-    .execute(&mut conn)
-    .await?;
-    Ok(())
-}
-
 fn per_sec(n: usize, d: Duration) -> f64 {
     #[allow(clippy::cast_precision_loss)]
     let n = n as f64;
     n / d.as_secs_f64().max(1e-9)
-}
-
-async fn fresh_postgres(admin: &str) -> Result<String, BoxError> {
-    use sqlx::Connection;
-    let name = bench_database();
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\""
-    )))
-    .execute(&mut conn)
-    .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut conn)
-        .await?;
-    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
-    Ok(format!("{base}/{name}"))
 }
 
 struct Report {
