@@ -21,6 +21,7 @@ use crate::pages::{
     account::AccountPage,
     admin::AdminPage,
     api_keys::ApiKeysPage,
+    assignment::AssignmentPage,
     audit::AuditPage,
     auth::LoginPage,
     auth::SignupPage,
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/channels") view=ChannelsPage />
                     <Route path=path!("settings/api-keys") view=ApiKeysPage />
                     <Route path=path!("settings/labels") view=LabelsPage />
+                    <Route path=path!("settings/assignment") view=AssignmentPage />
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />
                     <Route path=path!("search") view=SearchPage />

@@ -50,7 +50,15 @@ async function scanAgain(browser: Browser, from: Page, urls: string[], hydrate: 
       const res = await page.goto(url);
       if (!res?.headers()["content-type"]?.startsWith("text/html")) continue;
       if (hydrate && (await page.getByTestId("toasts").count()) > 0) {
-        await expect(page.getByTestId("toasts"), `${url} hydrates; browser errors: ${errors.join(" | ")}`).toHaveAttribute(
+        // Should it not, the answer's policy and origin say whether the server or a
+        // cache (the service worker) made the page.
+        const why = [
+          `status ${res.status()}`,
+          `from service worker: ${res.fromServiceWorker()}`,
+          `CSP: ${res.headers()["content-security-policy"] ?? "none"}`,
+          `browser errors: ${errors.join(" | ")}`,
+        ].join("; ");
+        await expect(page.getByTestId("toasts"), `${url} hydrates; ${why}`).toHaveAttribute(
           "data-hydrated",
           "true",
           { timeout: 30_000 },

@@ -1,9 +1,11 @@
 //! The workspace frame: sidebar, top bar with workspace switcher and user menu.
 
 use crate::components::csrf::CsrfField;
+use crate::serverfns::assignment::SetAvailability;
 use crate::serverfns::auth::LogOut;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use msgbuddy_domain::assignment::Availability;
 use msgbuddy_domain::views::{User, WorkspaceSummary};
 use msgbuddy_domain::{Permission, Role};
 
@@ -18,6 +20,8 @@ pub struct WorkspaceCtx {
     pub workspaces: Vec<WorkspaceSummary>,
     /// The member's unread notifications, raised by live events.
     pub unread: RwSignal<i64>,
+    /// Whether the member takes conversations now; `None` for roles that do not reply.
+    pub availability: Option<Availability>,
 }
 
 impl WorkspaceCtx {
@@ -172,6 +176,7 @@ pub fn Topbar(ctx: WorkspaceCtx, #[prop(into)] live: Signal<bool>) -> impl IntoV
                 >
                     {move || if live.get() { "● Live" } else { "○ Not live" }}
                 </span>
+                {ctx.availability.map(|current| view! { <AvailabilityMenu workspace_id=ctx.id.clone() current /> })}
                 <Bell workspace_id=ctx.id.clone() unread=ctx.unread />
                 <UserMenu user=ctx.user.clone() />
             </div>
@@ -200,6 +205,48 @@ fn Bell(workspace_id: String, unread: RwSignal<i64>) -> impl IntoView {
                 </span>
             </Show>
         </a>
+    }
+}
+
+/// The member's own availability: auto-assignment gives conversations only to members who
+/// are online. A plain form, so it works without JavaScript; it comes back to this page.
+#[component]
+fn AvailabilityMenu(workspace_id: String, current: Availability) -> impl IntoView {
+    let dot = match current {
+        Availability::Online => "bg-emerald-500",
+        Availability::Away => "bg-amber-500",
+        Availability::Offline => "bg-slate-400",
+    };
+    let choices = Availability::ALL
+        .into_iter()
+        .map(|a| {
+            view! {
+                <button
+                    type="submit"
+                    name="availability"
+                    value=a.as_str()
+                    aria-pressed=(a == current).to_string()
+                    data-testid=format!("availability-{}", a.as_str())
+                    class="block w-full px-3 py-2 text-left text-sm hover:bg-slate-100"
+                >
+                    {a.label()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="relative" data-testid="availability">
+            <summary class="flex cursor-pointer list-none items-center gap-1 rounded-md px-2 py-1 text-sm hover:bg-slate-100">
+                <span aria-hidden="true" class=format!("inline-block h-2 w-2 rounded-full {dot}")></span>
+                <span data-testid="availability-current">{current.label()}</span>
+                <span class="sr-only">", change your availability"</span>
+            </summary>
+            <form method="post" action=SetAvailability::url() class="absolute right-0 z-10 mt-1 w-40 rounded-md border border-slate-200 bg-white py-1 shadow">
+                <CsrfField />
+                <input type="hidden" name="workspace_id" value=workspace_id />
+                {choices}
+            </form>
+        </details>
     }
 }
 

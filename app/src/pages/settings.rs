@@ -35,6 +35,7 @@ pub fn SettingsNav(current: &'static str) -> impl IntoView {
             {tab("Channels", format!("{base}/channels"), "channels")}
             {tab("API keys", format!("{base}/api-keys"), "api-keys")}
             {tab("Labels", format!("{base}/labels"), "labels")}
+            {tab("Assignment", format!("{base}/assignment"), "assignment")}
             <Show when=move || can_audit.get()>{tab("Audit log", format!("{base}/audit"), "audit")}</Show>
         </nav>
     }

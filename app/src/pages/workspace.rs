@@ -47,6 +47,7 @@ fn WorkspaceFrame(view: WorkspaceView, children: Children) -> impl IntoView {
         user: view.user.clone(),
         workspaces: view.workspaces.clone(),
         unread: RwSignal::new(view.unread_notifications),
+        availability: view.availability,
     };
     let live = RwSignal::new(false);
     // The pages inside read the workspace and role from here while rendering on the server.

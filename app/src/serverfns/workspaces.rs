@@ -20,6 +20,8 @@ pub struct WorkspaceView {
     pub event_seq: i64,
     /// The member's unread notifications.
     pub unread_notifications: i64,
+    /// Whether the member takes conversations now; `None` for roles that do not reply.
+    pub availability: Option<msgbuddy_domain::assignment::Availability>,
 }
 
 #[server(endpoint = "workspaces/create")]
@@ -43,6 +45,11 @@ pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, A
     let event_seq = crate::server::ctx()?.bus.latest_seq(&workspace_id).await?;
     let unread_notifications =
         msgbuddy_notifications::unread(&crate::server::db()?, &member).await?;
+    let availability = if member.role.can(Permission::ConversationsReply) {
+        Some(msgbuddy_inbox::presence::availability(&crate::server::db()?, &member).await?)
+    } else {
+        None
+    };
     let list = workspaces::list_for_user(&crate::server::db()?, &user.id).await?;
     let current = list
         .iter()
@@ -56,6 +63,7 @@ pub async fn get_workspace_view(workspace_id: String) -> Result<WorkspaceView, A
         role: member.role,
         event_seq,
         unread_notifications,
+        availability,
     })
 }
 

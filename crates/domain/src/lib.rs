@@ -3,6 +3,7 @@
 //! and the server agree on what a role may do.
 #![forbid(unsafe_code)]
 
+pub mod assignment;
 pub mod error;
 pub mod event;
 pub mod message;

@@ -140,12 +140,17 @@ pub async fn assign(
         drop(tx);
         return access::conversation(m, member, id).await;
     }
-    sqlx::query("UPDATE conversations SET assignee_id = $1, updated_at = $2 WHERE id = $3")
-        .bind(assignee.as_deref())
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    // The inactivity clock starts when an agent gets it; a member's choice clears who was
+    // passed over.
+    sqlx::query(
+        "UPDATE conversations SET assignee_id = $1, updated_at = $2, assigned_at = $2, \
+         passed_over_id = NULL WHERE id = $3",
+    )
+    .bind(assignee.as_deref())
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     let mut pending = Pending::default();
     let conversation = record_change(
         m,

@@ -13,10 +13,12 @@
 
 pub mod access;
 pub mod assignment;
+pub mod auto_assign;
 mod conditions;
 pub mod demo;
 pub mod labels;
 pub mod notes;
+pub mod presence;
 pub mod search;
 pub mod search_index;
 pub mod status;

@@ -8,6 +8,10 @@
 //! notification) reaches only them, and members who see only the pool and their own
 //! conversations (agents, viewers) hear only of those: whether they may is read when the
 //! event is streamed, so a conversation assigned away stops reaching them.
+//!
+//! An open stream is how msgbuddy knows a member has a page open: it checks in for them
+//! as it opens and every [`presence::HEARTBEAT`] after, and auto-assignment gives
+//! conversations only to members who are connected.
 
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -18,6 +22,7 @@ use msgbuddy_core::events::EventBus;
 use msgbuddy_core::{auth, members, workspaces};
 use msgbuddy_domain::event::MovedFrom;
 use msgbuddy_domain::{AppError, DomainEvent, EventEnvelope, Permission, Role};
+use msgbuddy_inbox::presence;
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -60,6 +65,7 @@ pub async fn stream(
         Some(seen) => seen.max(joined),
         None => state.bus().latest_seq(&member.workspace_id).await?,
     };
+    presence::seen(db, &member.workspace_id, &user.id).await?;
     let feed = Feed {
         bus: state.bus().clone(),
         workspace_id: member.workspace_id,
@@ -70,6 +76,7 @@ pub async fn stream(
         wakeups: state.bus().subscribe(),
         shutdown: state.shutdown.clone(),
         done: false,
+        checked_in: tokio::time::Instant::now(),
     };
     let events = futures::stream::unfold(feed, |mut feed| async move {
         let event = feed.next().await?;
@@ -91,6 +98,8 @@ struct Feed {
     wakeups: broadcast::Receiver<msgbuddy_core::events::Wakeup>,
     shutdown: watch::Receiver<bool>,
     done: bool,
+    /// When this stream last told [`presence`] its member is here.
+    checked_in: tokio::time::Instant,
 }
 
 impl Feed {
@@ -127,7 +136,20 @@ impl Feed {
                     return None;
                 }
             }
+            self.check_in().await;
             self.wait().await;
+        }
+    }
+
+    /// Tells [`presence`] the member is still here, once per heartbeat. A failure costs
+    /// only the member's turn at auto-assignment, so the stream goes on.
+    async fn check_in(&mut self) {
+        if self.checked_in.elapsed() < presence::HEARTBEAT {
+            return;
+        }
+        self.checked_in = tokio::time::Instant::now();
+        if let Err(e) = presence::seen(self.bus.db(), &self.workspace_id, &self.user_id).await {
+            tracing::warn!(error = %e, "could not record a member's presence");
         }
     }
 

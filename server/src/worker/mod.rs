@@ -23,7 +23,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Starts the message pipeline's loops: the dispatcher (sending), the webhook processor
-/// (receiving), the mailbox reader, the media downloader, the inbox's snooze alarm and the search indexer. They stop when `shutdown` flips, after their current pass.
+/// (receiving), the mailbox reader, the media downloader, the inbox's snooze alarm,
+/// auto-assignment with the inactivity rule, and the search indexer. They stop when
+/// `shutdown` flips, after their current pass.
 pub fn start_pipeline(
     m: Messaging,
     settings: dispatch::Settings,
@@ -38,6 +40,11 @@ pub fn start_pipeline(
         tokio::spawn(msgbuddy_inbox::status::run(
             m.clone(),
             std::time::Duration::from_secs(15),
+            shutdown.clone(),
+        )),
+        tokio::spawn(msgbuddy_inbox::auto_assign::run(
+            m.clone(),
+            std::time::Duration::from_secs(2),
             shutdown.clone(),
         )),
         tokio::spawn(msgbuddy_inbox::search_index::run(

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set), real sessions, real job queue.
 
 mod admin;
+mod assignment;
 mod auth;
 mod csrf;
 mod email;

@@ -409,19 +409,7 @@ async fn pages_carry_a_strict_csp_with_their_script_nonce_and_nothing_private_is
             assert!(csp.contains(directive), "{path}: {csp}");
         }
         assert!(!csp.contains("unsafe-inline"), "{csp}");
-        let nonce = csp
-            .split("'nonce-")
-            .nth(1)
-            .and_then(|rest| rest.split('\'').next())
-            .expect("a script nonce");
-        // Every script on the page carries it.
-        let scripts = body.matches("<script").count();
-        assert!(scripts >= 1, "{path}");
-        assert_eq!(
-            body.matches(&format!("nonce=\"{nonce}\"")).count(),
-            scripts,
-            "{path}: every script has the nonce"
-        );
+        assert_scripts_carry_the_policy_nonce(&path, &csp, &body);
     }
     let api = owner
         .client
@@ -453,6 +441,67 @@ async fn pages_carry_a_strict_csp_with_their_script_nonce_and_nothing_private_is
         .expect("csp")
         .to_owned();
     assert!(csp.contains("script-src 'none'"), "{csp}");
+}
+
+/// A page's CSP names one nonce, and every script on the page carries it; else the
+/// browser runs none of them and the page never hydrates.
+fn assert_scripts_carry_the_policy_nonce(path: &str, csp: &str, body: &str) {
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("{path}: a script nonce in {csp}"));
+    let scripts = body.matches("<script").count();
+    assert!(scripts >= 1, "{path}");
+    assert_eq!(
+        body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{path}: every script has the nonce"
+    );
+}
+
+/// Pages rendered at once, many times over (as a browser and its scanner load them),
+/// each get their own nonce, in the header and on every script alike.
+#[tokio::test]
+async fn pages_loaded_at_once_each_carry_their_own_nonce_in_policy_and_scripts() {
+    let db = TestDb::new(backends()[0]).await;
+    let app = TestApp::spawn(&db, &[]).await;
+    let (owner, ws) = owner_with_workspace(&app, "Nonces").await;
+    let paths = [
+        format!("/w/{ws}/conversations?view=mentions"),
+        format!("/w/{ws}/conversations"),
+        format!("/w/{ws}/notifications"),
+        format!("/w/{ws}/search?q=hello"),
+        format!("/w/{ws}"),
+    ];
+    let loads = (0..60).map(|i| {
+        let path = paths[i % paths.len()].clone();
+        let client = owner.client.clone();
+        let url = format!("{}{path}", app.base);
+        async move {
+            let res = client
+                .get(url)
+                .header(ACCEPT, "text/html")
+                .send()
+                .await
+                .expect("page");
+            assert_eq!(res.status(), 200, "{path}");
+            let csp = res
+                .headers()
+                .get(CONTENT_SECURITY_POLICY)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = res.text().await.expect("body");
+            assert_scripts_carry_the_policy_nonce(&path, &csp, &body);
+            csp
+        }
+    });
+    let policies = futures::future::join_all(loads).await;
+    let mut distinct = policies.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), policies.len(), "no two pages share a nonce");
 }
 
 #[tokio::test]
