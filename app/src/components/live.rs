@@ -12,7 +12,7 @@ pub struct LiveEvent {
 }
 
 /// Event names the UI listens for; the server sends others too, for later modules.
-pub const EVENT_NAMES: [&str; 12] = [
+pub const EVENT_NAMES: [&str; 13] = [
     "member.joined",
     "member.removed",
     "member.role_changed",
@@ -25,6 +25,7 @@ pub const EVENT_NAMES: [&str; 12] = [
     "message.status_changed",
     "conversation.updated",
     "notification.created",
+    "conversation.presence",
 ];
 
 // One stream per page: the workspace frame owns the `EventSource` and hands every event

@@ -19,6 +19,7 @@ pub mod search;
 pub mod settings;
 pub mod thread;
 pub mod thread_actions;
+pub mod thread_presence;
 pub mod workspace;
 pub mod workspace_new;
 

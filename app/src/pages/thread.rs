@@ -73,6 +73,11 @@ pub fn ThreadPage() -> impl IntoView {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
                                 <a href=back class="text-sm text-indigo-700 underline">"← All conversations"</a>
                                 <ThreadHeader conversation=c.clone() />
+                                <super::thread_presence::ThreadPresence
+                                    workspace_id=ws_id.clone()
+                                    conversation_id=c.id.clone()
+                                    can_reply=thread.can_reply
+                                />
                                 <LiveTimeline conversation=c.clone() notes=thread.timeline.clone() />
                                 {thread.can_reply.then(|| view! {
                                     <ConversationActions

@@ -421,3 +421,27 @@ pub async fn set_conversation_status(
     ));
     Ok(())
 }
+
+/// Tells the others that the member is viewing, typing in or has left a conversation
+/// (the thread page sends it while open; nothing is stored).
+#[server(endpoint = "conversations/presence")]
+pub async fn announce_presence(
+    csrf_token: String,
+    workspace_id: String,
+    conversation_id: String,
+    activity: String,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    use msgbuddy_domain::Permission;
+    use msgbuddy_domain::event::Activity;
+    let (_, member) = crate::server::member(&workspace_id, Permission::ConversationsView).await?;
+    let activity = Activity::parse(&activity)?;
+    msgbuddy_inbox::presence::announce(
+        &crate::server::messaging()?,
+        &member,
+        &conversation_id,
+        activity,
+    )
+    .await?;
+    Ok(())
+}

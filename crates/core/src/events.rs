@@ -10,14 +10,20 @@
 //! How the wake-up travels is what differs by backend: in-process on SQLite (one server),
 //! `NOTIFY` on PostgreSQL, sent inside the transaction so it is delivered only on commit and
 //! reaches every server instance listening on the database.
+//!
+//! Presence signals (who is viewing or typing in a conversation) take the same road
+//! without the log: they are worth something only for seconds, so they are not stored,
+//! and travel in-process on SQLite and as a `NOTIFY` of their own on PostgreSQL.
 
 use crate::db::{Backend, Db, now_ms, placeholders, positional, rows_per_statement};
 use crate::error::Result;
+use msgbuddy_domain::event::PresenceSignal;
 use msgbuddy_domain::{DomainEvent, EventEnvelope};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::broadcast;
 
 const CHANNEL: &str = "msgbuddy_events";
+const SIGNALS: &str = "msgbuddy_presence";
 
 /// A wake-up: the workspace and the newest sequence number committed in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +36,7 @@ pub struct Wakeup {
 pub struct EventBus {
     db: Db,
     wakeups: broadcast::Sender<Wakeup>,
+    signals: broadcast::Sender<PresenceSignal>,
 }
 
 /// Events recorded in a transaction that is not committed yet.
@@ -74,14 +81,26 @@ impl EventBus {
     /// Creates the bus; on PostgreSQL also starts listening for other instances' events.
     pub async fn start(db: Db) -> Result<Self> {
         let (wakeups, _) = broadcast::channel(1024);
-        let bus = EventBus { db, wakeups };
+        let (signals, _) = broadcast::channel(1024);
+        let bus = EventBus {
+            db,
+            wakeups,
+            signals,
+        };
         if bus.db.backend() == Backend::Postgres {
             let mut listener = sqlx::postgres::PgListener::connect(bus.db.url()).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen_all([CHANNEL, SIGNALS]).await?;
             let tx = bus.wakeups.clone();
+            let signals = bus.signals.clone();
             tokio::spawn(async move {
                 loop {
                     match listener.recv().await {
+                        Ok(note) if note.channel() == SIGNALS => {
+                            // Only msgbuddy writes here; anything else is dropped.
+                            if let Ok(s) = serde_json::from_str(note.payload()) {
+                                let _ = signals.send(s);
+                            }
+                        }
                         Ok(note) => {
                             if let Some(w) = parse_wakeup(note.payload()) {
                                 let _ = tx.send(w);
@@ -188,6 +207,27 @@ impl EventBus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Wakeup> {
         self.wakeups.subscribe()
+    }
+
+    /// Tells every instance's subscribers of `signal`, now (nothing is stored).
+    pub async fn signal(&self, signal: &PresenceSignal) -> Result<()> {
+        if self.db.backend() == Backend::Postgres {
+            // This instance hears it back through its own listener, like the others.
+            let payload =
+                serde_json::to_string(signal).map_err(|e| crate::Error::internal(e.to_string()))?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(SIGNALS)
+                .bind(payload)
+                .execute(self.db.writer())
+                .await?;
+        } else {
+            let _ = self.signals.send(signal.clone());
+        }
+        Ok(())
+    }
+
+    pub fn subscribe_signals(&self) -> broadcast::Receiver<PresenceSignal> {
+        self.signals.subscribe()
     }
 
     /// Events of `workspace_id` after `after_seq`, oldest first, at most `limit`.

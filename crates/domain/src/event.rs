@@ -220,3 +220,47 @@ mod tests {
         );
     }
 }
+
+/// Something fleeting a member is doing, told to the others as it happens and never
+/// stored: it has no sequence number, and a client that reconnects has no need of the
+/// ones it missed (the next one comes within seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceSignal {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub user_id: String,
+    /// The member's name, as the others see it.
+    pub name: String,
+    pub activity: Activity,
+}
+
+/// What a member is doing in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    /// Has the thread open (repeated while it stays open).
+    Viewing,
+    /// Is writing in the thread's composer (repeated while they write).
+    Typing,
+    /// Closed the thread.
+    Left,
+}
+
+impl Activity {
+    pub fn parse(raw: &str) -> Result<Self, crate::AppError> {
+        match raw {
+            "viewing" => Ok(Activity::Viewing),
+            "typing" => Ok(Activity::Typing),
+            "left" => Ok(Activity::Left),
+            _ => Err(crate::AppError::invalid_field(
+                "activity",
+                "Say viewing, typing or left.",
+            )),
+        }
+    }
+}
+
+impl PresenceSignal {
+    /// The SSE event name it travels under.
+    pub const NAME: &'static str = "conversation.presence";
+}

@@ -3,12 +3,16 @@
 //! tells by checking in every [`HEARTBEAT`]. Auto-assignment gives conversations only to
 //! members who are online and connected. Stored in the database, so every server instance
 //! sees every member's presence.
+//!
+//! Who is viewing or typing in a conversation right now is told to the others as it
+//! happens ([`announce`]) and never stored.
 
 use msgbuddy_core::db::now_ms;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Db, Result};
 use msgbuddy_domain::Permission;
 use msgbuddy_domain::assignment::Availability;
+use msgbuddy_domain::event::{Activity, PresenceSignal};
 use sqlx::Row;
 use std::time::Duration;
 
@@ -59,4 +63,32 @@ pub async fn set_availability(db: &Db, member: &Member, to: Availability) -> Res
     .execute(db.writer())
     .await?;
     Ok(())
+}
+
+/// Tells the others in the workspace that `member` is viewing, typing in or has left
+/// conversation `id`, which they must be able to see (else 404, as if it did not exist).
+pub async fn announce(
+    m: &msgbuddy_messaging::Messaging,
+    member: &Member,
+    conversation_id: &str,
+    activity: Activity,
+) -> Result<()> {
+    member.require(if activity == Activity::Typing {
+        Permission::ConversationsReply
+    } else {
+        Permission::ConversationsView
+    })?;
+    crate::access::conversation(m, member, conversation_id).await?;
+    let mut conn = m.db().reader().acquire().await?;
+    let name = crate::access::user_name(&mut conn, &member.user_id).await?;
+    drop(conn);
+    m.bus
+        .signal(&PresenceSignal {
+            workspace_id: member.workspace_id.clone(),
+            conversation_id: conversation_id.to_owned(),
+            user_id: member.user_id.clone(),
+            name,
+            activity,
+        })
+        .await
 }

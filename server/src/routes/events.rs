@@ -12,6 +12,10 @@
 //! An open stream is how msgbuddy knows a member has a page open: it checks in for them
 //! as it opens and every [`presence::HEARTBEAT`] after, and auto-assignment gives
 //! conversations only to members who are connected.
+//!
+//! Presence signals (another member viewing or typing in a conversation this member may
+//! see) go out as `conversation.presence` events without an `id`: they are not stored,
+//! so they neither move nor need the resume point.
 
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -20,7 +24,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use msgbuddy_core::events::EventBus;
 use msgbuddy_core::{auth, members, workspaces};
-use msgbuddy_domain::event::MovedFrom;
+use msgbuddy_domain::event::{MovedFrom, PresenceSignal};
 use msgbuddy_domain::{AppError, DomainEvent, EventEnvelope, Permission, Role};
 use msgbuddy_inbox::presence;
 use serde::Deserialize;
@@ -74,6 +78,7 @@ pub async fn stream(
         cursor,
         ready: VecDeque::new(),
         wakeups: state.bus().subscribe(),
+        signals: state.bus().subscribe_signals(),
         shutdown: state.shutdown.clone(),
         done: false,
         checked_in: tokio::time::Instant::now(),
@@ -96,6 +101,7 @@ struct Feed {
     cursor: i64,
     ready: VecDeque<Event>,
     wakeups: broadcast::Receiver<msgbuddy_core::events::Wakeup>,
+    signals: broadcast::Receiver<PresenceSignal>,
     shutdown: watch::Receiver<bool>,
     done: bool,
     /// When this stream last told [`presence`] its member is here.
@@ -232,6 +238,29 @@ impl Feed {
         }
     }
 
+    /// The SSE event for another member's presence in a conversation this member may see.
+    async fn presence_event(&self, signal: PresenceSignal) -> Option<Event> {
+        if signal.workspace_id != self.workspace_id
+            || signal.user_id == self.user_id
+            || !self.role.can(Permission::ConversationsView)
+        {
+            return None;
+        }
+        if !self.role.can(Permission::ConversationsViewAll) {
+            let id = signal.conversation_id.as_str();
+            let assignees =
+                msgbuddy_inbox::access::assignees(self.bus.db(), &self.workspace_id, &[id])
+                    .await
+                    .ok()?;
+            let assignee = assignees.get(id)?;
+            if assignee.as_deref().is_some_and(|a| a != self.user_id) {
+                return None;
+            }
+        }
+        let data = serde_json::to_string(&signal).ok()?;
+        Some(Event::default().event(PresenceSignal::NAME).data(data))
+    }
+
     /// Sleeps until this workspace has something new, the periodic re-check, or shutdown.
     async fn wait(&mut self) {
         let recheck = tokio::time::sleep(RECHECK);
@@ -243,6 +272,15 @@ impl Feed {
                     Ok(_) => continue,
                     // Missed wake-ups are harmless: the database has everything.
                     Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => { self.done = true; return }
+                },
+                signal = self.signals.recv() => match signal {
+                    Ok(s) => match self.presence_event(s).await {
+                        Some(event) => { self.ready.push_back(event); return }
+                        None => continue,
+                    },
+                    // Presence repeats itself within seconds: missed signals are harmless.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => { self.done = true; return }
                 },
                 _ = &mut recheck => return,

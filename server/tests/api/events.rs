@@ -90,7 +90,8 @@ fn parse_block(block: &str) -> Option<SseEvent> {
         }
     }
     Some(SseEvent {
-        id: id?,
+        // Stored events count from 1; presence signals are not stored and carry no id.
+        id: id.unwrap_or(0),
         name: name?,
         data: serde_json::from_str(&data).ok()?,
     })

@@ -16,6 +16,7 @@ mod messaging;
 mod notes;
 mod partner_api;
 mod permissions;
+mod presence;
 mod providers;
 mod search;
 mod security;
