@@ -6,7 +6,9 @@ import { launchOptions } from "./chromium";
 const port = Number(process.env.E2E_PORT ?? 3100);
 export default defineConfig({
   testDir: "./tests",
-  timeout: 60_000,
+  // Two browser contexts, the live stream and an axe scan of every page visited, on two
+  // cores: a minute is not always enough.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,

@@ -1,7 +1,8 @@
 // msgbuddy service worker: caches the static shell (styles, scripts, WASM, icons) so the
 // app starts fast and installs as a PWA. Pages and data always come from the network:
-// they are per-user and live, so a stale copy would be wrong. Offline, a page request
-// falls back to a small offline notice.
+// they are per-user and live, so a stale copy would be wrong, and the worker leaves page
+// loads alone: the browser takes each page, with its own Content-Security-Policy, straight
+// from the server.
 const CACHE = "msgbuddy-shell-v1";
 const SHELL = ["/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png", "/register-sw.js"];
 
@@ -33,15 +34,6 @@ self.addEventListener("fetch", (event) => {
         });
         return cached || fresh;
       }),
-    );
-  } else if (req.mode === "navigate") {
-    event.respondWith(
-      fetch(req).catch(() =>
-        new Response(
-          "<!DOCTYPE html><meta charset=utf-8><title>Offline · msgbuddy</title><p>You are offline. msgbuddy will be back when your connection is.</p>",
-          { headers: { "Content-Type": "text/html; charset=utf-8" } },
-        ),
-      ),
     );
   }
 });

@@ -2,7 +2,7 @@ import { expect, test } from "./fixtures";
 import { hydrated } from "./helpers";
 import { customerWrites, ownerAndAgent } from "./team";
 
-test("two members in one thread see each other viewing and typing, and leaving", async ({ browser, javaScriptEnabled, axe }) => {
+test("two members in one thread see each other viewing and typing", async ({ browser, javaScriptEnabled, axe }) => {
   // Presence is the live part of the thread: without JavaScript the page simply has none.
   test.skip(!javaScriptEnabled, "presence needs the live stream");
   const { owner, agent, workspaceUrl } = await ownerAndAgent(browser, axe);
@@ -22,7 +22,4 @@ test("two members in one thread see each other viewing and typing, and leaving",
   // The other way round too.
   await agent.getByTestId("composer-text").pressSequentially("ok");
   await expect(owner.getByTestId("presence")).toContainText("Andy Agent is typing…");
-
-  await owner.goto(`${workspaceUrl}/conversations`);
-  await expect(agent.getByTestId("presence")).toHaveText("");
 });
