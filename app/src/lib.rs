@@ -33,9 +33,11 @@ use crate::pages::{
     labels::LabelsPage,
     members::MembersPage,
     not_found::NotFound,
+    notification_preferences::NotificationPreferencesPage,
     notifications::NotificationsPage,
     search::SearchPage,
     settings::SettingsPage,
+    starred::StarredPage,
     thread::ThreadPage,
     workspace::{WorkspaceHome, WorkspaceLayout},
     workspace_new::NewWorkspacePage,
@@ -101,7 +103,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />
                     <Route path=path!("search") view=SearchPage />
+                    <Route path=path!("starred") view=StarredPage />
                     <Route path=path!("notifications") view=NotificationsPage />
+                    <Route path=path!("notifications/preferences") view=NotificationPreferencesPage />
                     <Route path=path!("conversations/:conversation") view=ThreadPage />
                 </ParentRoute>
             </Routes>

@@ -17,6 +17,8 @@ pub use msgbuddy_core::accounts::AuthLimits;
 pub struct ServerContext {
     pub bus: EventBus,
     pub messaging: msgbuddy_messaging::Messaging,
+    /// Browser push: subscriptions and the VAPID key.
+    pub push: msgbuddy_notifications::push::Pusher,
     pub limits: AuthLimits,
     pub absolute_session_ms: i64,
     /// Whether cookies msgbuddy sets carry `Secure` (as the session cookie does).
@@ -37,6 +39,10 @@ pub fn ctx() -> Result<ServerContext, AppError> {
 
 pub fn messaging() -> Result<msgbuddy_messaging::Messaging, AppError> {
     Ok(ctx()?.messaging)
+}
+
+pub fn pusher() -> Result<msgbuddy_notifications::push::Pusher, AppError> {
+    Ok(ctx()?.push)
 }
 
 pub fn db() -> Result<Db, AppError> {

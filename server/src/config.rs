@@ -38,6 +38,11 @@ pub struct Config {
     pub send_lease_secs: u64,
     /// How often email channels' mailboxes are polled over IMAP.
     pub email_poll_secs: u64,
+    /// Push service addresses allowed besides the browsers' own (comma-separated
+    /// prefixes, like `https://push.example.com/`).
+    pub push_services: Vec<String>,
+    /// The VAPID contact push services may reach the operator at (`mailto:` or `https:`).
+    pub push_contact: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -128,6 +133,12 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ),
     ("MSGBUDDY_SEND_LEASE_SECS", "send_lease_secs", "120"),
     ("MSGBUDDY_EMAIL_POLL_SECS", "email_poll_secs", "30"),
+    ("MSGBUDDY_PUSH_SERVICES", "push_services", ""),
+    (
+        "MSGBUDDY_PUSH_CONTACT",
+        "push_contact",
+        "mailto:admin@localhost",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -241,6 +252,23 @@ impl Config {
             email_poll_secs: u64::try_from(int("MSGBUDDY_EMAIL_POLL_SECS")?)
                 .unwrap_or(30)
                 .max(1),
+            push_services: get("MSGBUDDY_PUSH_SERVICES")
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                // Prefixes end at a `/`, so `http://host:1` never admits `http://host:12`.
+                .map(|s| {
+                    url_setting("MSGBUDDY_PUSH_SERVICES", s.to_owned()).map(|u| format!("{u}/"))
+                })
+                .collect::<Result<_, _>>()?,
+            push_contact: match get("MSGBUDDY_PUSH_CONTACT").trim() {
+                c if c.starts_with("mailto:") || c.starts_with("https://") => c.to_owned(),
+                _ => {
+                    return Err(ConfigError(
+                        "MSGBUDDY_PUSH_CONTACT must be a mailto: or https: address".to_owned(),
+                    ));
+                }
+            },
         })
     }
 }

@@ -135,9 +135,17 @@ pub async fn build(
     let window_ms = config.login_limit_window_secs * 1000;
     let secure = cookies_secure(config.secure_cookies, leptos_options.site_addr);
     let messaging = messaging_service(config, &bus, &keys, leptos_options.site_addr);
+    let push = msgbuddy_notifications::push::Pusher {
+        db: db.clone(),
+        keys: keys.clone(),
+        http: messaging.http.clone(),
+        extra_services: config.push_services.clone(),
+        contact: config.push_contact.clone(),
+    };
     let services = ServerContext {
         bus,
         messaging,
+        push,
         limits: AuthLimits {
             per_ip: Limit {
                 max: config.login_limit_per_ip,
@@ -206,7 +214,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
             Duration::from_secs(config.cleanup_interval_secs),
             shutdown_rx.clone(),
         ));
-        let pipeline = crate::worker::start_pipeline(
+        let mut pipeline = crate::worker::start_pipeline(
             server.state.services.messaging.clone(),
             msgbuddy_messaging::dispatch::Settings {
                 lease: Duration::from_secs(config.send_lease_secs),
@@ -215,6 +223,11 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
             Duration::from_secs(config.email_poll_secs),
             shutdown_rx.clone(),
         );
+        pipeline.push(tokio::spawn(msgbuddy_notifications::push::run(
+            server.state.services.push.clone(),
+            Duration::from_secs(2),
+            shutdown_rx.clone(),
+        )));
         (run, pipeline)
     });
 

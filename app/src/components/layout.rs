@@ -40,7 +40,7 @@ struct Section {
     needs: Option<Permission>,
 }
 
-fn sections() -> [Section; 4] {
+fn sections() -> [Section; 5] {
     [
         Section {
             label: "Overview",
@@ -58,6 +58,12 @@ fn sections() -> [Section; 4] {
             label: "Search",
             testid: "nav-search",
             path: "/search",
+            needs: Some(Permission::ConversationsView),
+        },
+        Section {
+            label: "Starred",
+            testid: "nav-starred",
+            path: "/starred",
             needs: Some(Permission::ConversationsView),
         },
         Section {

@@ -159,6 +159,9 @@ pub fn MessageBubble(
     /// The Cancel form for a scheduled message that has not gone out.
     #[prop(optional_no_strip)]
     cancel: Option<ChildrenFn>,
+    /// Star and pin buttons, for members.
+    #[prop(optional_no_strip)]
+    actions: Option<ChildrenFn>,
 ) -> impl IntoView {
     let outbound = message.direction == Direction::Outbound;
     let row = if outbound {
@@ -207,6 +210,7 @@ pub fn MessageBubble(
                     <p class="mt-1 text-xs text-red-700" data-testid="message-error">{move || error.get().unwrap_or_default()}</p>
                     {retry.clone().map(|r| r())}
                 </Show>
+                {actions.map(|a| a())}
             </div>
         </li>
     }

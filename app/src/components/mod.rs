@@ -7,5 +7,6 @@ pub mod head;
 pub mod layout;
 pub mod live;
 pub mod message;
+pub mod shortcuts;
 pub mod states;
 pub mod toast;

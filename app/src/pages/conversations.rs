@@ -3,14 +3,18 @@
 //! JavaScript, new messages move their conversation to the top and new conversations
 //! appear without a reload. `?test=1` shows the test-mode data instead.
 
+use super::conversations_bulk::{BulkBar, BulkResult, FORM_ID};
+use super::conversations_saved::SavedViews;
 use super::thread_actions::LabelChips;
 use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::live::{LiveEvent, on_live_event};
 use crate::components::states::{ErrorBanner, Loading};
+use crate::serverfns::bulk::BulkChange;
 use crate::serverfns::conversations::{
     AssigneeOption, ListParams, StartConversation, list_conversations,
 };
+use crate::serverfns::saved_views::{DeleteView, SaveView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -45,19 +49,27 @@ pub fn ConversationsPage() -> impl IntoView {
         move |(test, after, params)| list_conversations(ws.clone(), test, after, params),
     );
     let start = ServerAction::<StartConversation>::new();
+    let bulk = ServerAction::<BulkChange>::new();
+    let save_view = ServerAction::<SaveView>::new();
+    let delete_view = ServerAction::<DeleteView>::new();
+    // A form posted without JavaScript comes back here with its error.
     let error = move || {
-        start
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| view! { <ErrorBanner message=e.message /> })
+        [
+            start.value().get().and_then(Result::err),
+            bulk.value().get().and_then(Result::err),
+            save_view.value().get().and_then(Result::err),
+            delete_view.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| view! { <ErrorBanner message=e.message /> })
     };
     let ws_id = ctx.id.clone();
     let me = ctx.user.id.clone();
-    let sees_all = ctx
-        .role
-        .get_untracked()
-        .can(msgbuddy_domain::Permission::ConversationsViewAll);
+    let role = ctx.role.get_untracked();
+    let sees_all = role.can(msgbuddy_domain::Permission::ConversationsViewAll);
+    let can_assign = role.can(msgbuddy_domain::Permission::ConversationsAssign);
     view! {
         <crate::components::head::PageTitle text="Conversations" />
         <Suspense fallback=Loading>
@@ -69,15 +81,7 @@ pub fn ConversationsPage() -> impl IntoView {
                         let base = format!("/w/{ws_id}/conversations");
                         let mode = if test { "&test=1" } else { "" };
                         let view = params.view.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "all".to_owned());
-                        let more = {
-                            let mut keep = String::new();
-                            for (name, value) in [("view", &params.view), ("channel", &params.channel), ("status", &params.status), ("assignee", &params.assignee), ("label", &params.label), ("unread", &params.unread), ("sort", &params.sort), ("since", &params.since), ("until", &params.until)] {
-                                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                                    keep.push_str(&format!("&{name}={}", msgbuddy_domain::values::query_value(v)));
-                                }
-                            }
-                            keep
-                        };
+                        let more = params.query_pairs();
                         view! {
                             <section data-testid="conversations-page" class="flex max-w-4xl flex-col gap-4">
                                 <div class="flex flex-wrap items-center justify-between gap-2">
@@ -97,12 +101,19 @@ pub fn ConversationsPage() -> impl IntoView {
                                     </p>
                                 })}
                                 {error}
+                                <BulkResult done=query.read().get("bulk_done") failed=query.read().get("bulk_failed") />
                                 <ViewTabs base=base.clone() mode=mode current=view.clone() />
+                                <SavedViews base=base.clone() workspace_id=ws_id.clone() views=page.saved_views.clone() params=params.clone() />
                                 <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() labels=page.labels.clone() />
+                                {page.can_reply.then(|| view! {
+                                    <BulkBar workspace_id=ws_id.clone() test params=params.clone() assignees=page.assignees.clone() labels=page.labels.clone() can_assign />
+                                })}
                                 <LiveConversations
                                     workspace_id=ws_id.clone()
                                     test
+                                    selectable=page.can_reply
                                     conversations=page.conversations.clone()
+                                    now_ms=server_now_ms()
                                     scope=ListScope {
                                         view: view.clone(),
                                         status: params.status.clone().filter(|s| !s.is_empty()),
@@ -323,9 +334,20 @@ fn LiveConversations(
     workspace_id: String,
     test: bool,
     conversations: Vec<ConversationSummary>,
+    // The server's clock when it rendered the list: the reply windows' countdowns read the
+    // same time on both sides, then tick on in the browser.
+    now_ms: i64,
     scope: ListScope,
+    /// Whether rows get a checkbox for the bulk bar.
+    selectable: bool,
 ) -> impl IntoView {
     let list = RwSignal::new(conversations);
+    let now = RwSignal::new(now_ms);
+    #[cfg(feature = "hydrate")]
+    let _ = set_interval_with_handle(
+        move || now.update(|n| *n += 60_000),
+        std::time::Duration::from_secs(60),
+    );
     on_live_event(move |e: &LiveEvent| apply(e, test, &scope, list));
     let ws = workspace_id.clone();
     let empty = move || list.with(Vec::is_empty);
@@ -339,9 +361,20 @@ fn LiveConversations(
             </div>
         </Show>
         <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm" data-testid="conversation-list" aria-live="polite">
-            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count, c.assignee_id.clone(), c.status.clone(), c.labels.iter().map(|l| l.id.clone()).collect::<Vec<_>>()) let:c>
-                <li data-testid="conversation-row" data-id=c.id.clone()>
-                    <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">
+            <For each=move || list.get() key=|c| (c.id.clone(), c.last_message_at_ms, c.unread_count, c.assignee_id.clone(), c.status.clone(), c.labels.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), c.window_closes_at_ms) let:c>
+                <li data-testid="conversation-row" data-id=c.id.clone() class="flex items-center">
+                    {selectable.then(|| view! {
+                        <input
+                            type="checkbox"
+                            form=FORM_ID
+                            name=format!("selected[{}]", c.id)
+                            value="1"
+                            aria-label=format!("Select the conversation with {}", c.contact_name)
+                            data-testid="conversation-select"
+                            class="ml-4 h-4 w-4 shrink-0"
+                        />
+                    })}
+                    <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex min-w-0 flex-1 items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">
                         <span aria-hidden="true" class="flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-900" data-testid="conversation-avatar">
                             {initials(&c.contact_name)}
                         </span>
@@ -355,6 +388,10 @@ fn LiveConversations(
                             <LabelChips labels=c.labels.clone() />
                         </span>
                         <span class="shrink-0 text-right text-xs text-slate-600">
+                            {c.has_window.then(|| {
+                                let closes = c.window_closes_at_ms;
+                                view! { <span class="block font-medium text-amber-900" data-testid="conversation-window">{move || window_left(closes, now.get())}</span> }
+                            })}
                             <span class="block">{channel_label(c.channel_kind, &c.channel_name)}</span>
                             <time class="block" datetime=iso_utc(c.last_message_at_ms)>{format_utc(c.last_message_at_ms)}</time>
                             {(c.unread_count > 0).then(|| view! {
@@ -365,6 +402,35 @@ fn LiveConversations(
                 </li>
             </For>
         </ul>
+    }
+}
+
+/// The WhatsApp-style reply window of a row: "Window: 5h 12m left", or closed (only a
+/// template can be sent then).
+fn window_left(closes_at_ms: Option<i64>, now_ms: i64) -> String {
+    match closes_at_ms {
+        Some(at) if at > now_ms => {
+            // Rounded up: "1m left" until the very end.
+            let minutes = (at - now_ms + 59_999) / 60_000;
+            if minutes >= 60 {
+                format!("Window: {}h {}m left", minutes / 60, minutes % 60)
+            } else {
+                format!("Window: {minutes}m left")
+            }
+        }
+        _ => "Window closed".to_owned(),
+    }
+}
+
+/// The server's clock, for the list's countdowns (the page renders only on the server).
+fn server_now_ms() -> i64 {
+    #[cfg(feature = "ssr")]
+    {
+        msgbuddy_core::db::now_ms()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        0
     }
 }
 
@@ -454,6 +520,10 @@ fn apply(e: &LiveEvent, test: bool, scope: &ListScope, list: RwSignal<Vec<Conver
         row.last_message_preview = message.content.preview();
         if inbound {
             row.unread_count += 1;
+            // The customer wrote: the reply window opens again from now.
+            if let Some(window) = row.reply_window_ms {
+                row.window_closes_at_ms = Some(message.created_at_ms.saturating_add(window));
+            }
         }
         l.insert(0, row);
     });
@@ -476,6 +546,7 @@ fn pooled(message: &MessageView, contact_name: String) -> ConversationSummary {
         unread_count: 0,
         window_closes_at_ms: None,
         has_window: false,
+        reply_window_ms: None,
         is_test: message.is_test,
         assignee_id: None,
         assignee_name: None,
@@ -503,7 +574,28 @@ fn initials(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::initials;
+    use super::{initials, window_left};
+
+    #[test]
+    fn the_reply_window_counts_down_in_hours_and_minutes_then_closes() {
+        let now = 1_000_000_000;
+        let hour = 3_600_000;
+        assert_eq!(
+            window_left(Some(now + 5 * hour + 12 * 60_000), now),
+            "Window: 5h 12m left"
+        );
+        assert_eq!(
+            window_left(Some(now + 60 * 60_000), now),
+            "Window: 1h 0m left"
+        );
+        assert_eq!(
+            window_left(Some(now + 42 * 60_000 - 1), now),
+            "Window: 42m left"
+        );
+        assert_eq!(window_left(Some(now + 1), now), "Window: 1m left");
+        assert_eq!(window_left(Some(now), now), "Window closed");
+        assert_eq!(window_left(None, now), "Window closed");
+    }
 
     #[test]
     fn initials_are_the_first_letters_of_the_first_two_words() {

@@ -26,7 +26,10 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <crate::components::head::PageTitle text="Notifications" />
         <section data-testid="notifications-page" class="max-w-3xl space-y-4">
-            <h1 class="text-2xl font-semibold">"Notifications"</h1>
+            <div class="flex items-center justify-between gap-2">
+                <h1 class="text-2xl font-semibold">"Notifications"</h1>
+                <a href=format!("/w/{}/notifications/preferences", ctx.id) class="text-sm text-indigo-700 underline" data-testid="notification-preferences">"Preferences"</a>
+            </div>
             {error}
             <Suspense fallback=Loading>
                 {move || { let ws_id = ws_id.clone(); Suspend::new(async move {
@@ -61,6 +64,8 @@ fn Row(n: Notification, workspace_id: String) -> impl IntoView {
     let kind = match n.kind {
         NotificationKind::Assigned => "Assigned",
         NotificationKind::Mentioned => "Mentioned",
+        NotificationKind::NewMessage => "New message",
+        NotificationKind::ChannelInvalid => "Channel",
     };
     let link = n
         .conversation_id

@@ -39,6 +39,8 @@ pub fn ThreadPage() -> impl IntoView {
     let send = ServerAction::<SendText>::new();
     let retry = ServerAction::<RetryMessage>::new();
     let cancel = ServerAction::<CancelScheduled>::new();
+    let star = ServerAction::<crate::serverfns::marks::StarMessage>::new();
+    let pin = ServerAction::<crate::serverfns::marks::PinMessage>::new();
     let assign = ServerAction::<AssignConversation>::new();
     let status = ServerAction::<SetConversationStatus>::new();
     let note = ServerAction::<AddNote>::new();
@@ -50,6 +52,8 @@ pub fn ThreadPage() -> impl IntoView {
             .or_else(|| assign.value().get())
             .or_else(|| status.value().get())
             .or_else(|| note.value().get())
+            .or_else(|| star.value().get())
+            .or_else(|| pin.value().get())
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
@@ -73,6 +77,11 @@ pub fn ThreadPage() -> impl IntoView {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
                                 <a href=back class="text-sm text-indigo-700 underline">"← All conversations"</a>
                                 <ThreadHeader conversation=c.clone() />
+                                <div class="flex justify-end">
+                                    <super::thread_marks::MarkRead workspace_id=ws_id.clone() conversation_id=c.id.clone() unread={c.unread_count > 0} />
+                                </div>
+                                <super::thread_contact::ContactSide workspace_id=ws_id.clone() contact=thread.contact.clone() />
+                                <super::thread_marks::PinnedMessages pinned=thread.pinned.clone() />
                                 <super::thread_presence::ThreadPresence
                                     workspace_id=ws_id.clone()
                                     conversation_id=c.id.clone()
@@ -97,6 +106,8 @@ pub fn ThreadPage() -> impl IntoView {
                                     conversation_id=c.id.clone()
                                     messages=thread.messages.clone()
                                     can_reply=thread.can_reply
+                                    starred=thread.starred.clone()
+                                    pinned=thread.pinned.iter().map(|m| m.id.clone()).collect()
                                 />
                                 {error}
                                 {thread.can_reply.then(|| view! {
@@ -142,13 +153,13 @@ fn ThreadHeader(conversation: ConversationSummary) -> impl IntoView {
 #[component]
 fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl IntoView {
     view! {
-        <form method="post" action=SendText::url() class="flex flex-col gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="composer">
+        <form id=super::thread_draft::FORM_ID method="post" action=SendText::url() class="flex flex-col gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="composer">
             <CsrfField />
             <input type="hidden" name="workspace_id" value=workspace_id />
             <input type="hidden" name="conversation_id" value=conversation.id.clone() />
             <label for="composer-text" class="text-sm font-medium text-slate-700">"Message"</label>
             <textarea
-                id="composer-text"
+                id=super::thread_draft::TEXT_ID
                 name="text"
                 rows="3"
                 required
@@ -160,6 +171,7 @@ fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl Int
             <p id="composer-hint" class="text-xs text-slate-600">
                 "Send it to the customer, or keep it as a private note for the team: mention a teammate with @ and their name."
             </p>
+            <super::thread_draft::ComposerDraft conversation_id=conversation.id.clone() />
             <div class="flex flex-wrap items-end justify-end gap-3">
                 <div class="flex flex-col">
                     <label for="composer-send-at" class="text-xs font-medium text-slate-700">"Send later (UTC, optional)"</label>
@@ -239,6 +251,10 @@ fn LiveThread(
     conversation_id: String,
     messages: Vec<MessageView>,
     can_reply: bool,
+    /// The messages the member starred.
+    starred: Vec<String>,
+    /// The conversation's pinned messages.
+    pinned: Vec<String>,
 ) -> impl IntoView {
     let list = RwSignal::new(messages.into_iter().map(Live::new).collect::<Vec<_>>());
     let this = conversation_id.clone();
@@ -272,7 +288,14 @@ fn LiveThread(
                         }.into_any());
                         form
                     });
-                    view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry cancel /> }
+                    let actions = Some(super::thread_marks::message_actions(
+                        ws.clone(),
+                        live.message.id.clone(),
+                        starred.contains(&live.message.id),
+                        pinned.contains(&live.message.id),
+                        can_reply,
+                    ));
+                    view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry cancel actions /> }
                 }
             </For>
         </ol>

@@ -66,6 +66,7 @@ fn WorkspaceFrame(view: WorkspaceView, children: Children) -> impl IntoView {
                 <main data-testid="main" class="flex-1 p-6">
                     {children()}
                 </main>
+                <crate::components::shortcuts::Shortcuts workspace_id=ctx.id.clone() />
             </div>
         </div>
     }

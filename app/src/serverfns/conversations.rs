@@ -27,6 +27,8 @@ pub struct ConversationsPage {
     pub can_reply: bool,
     /// Whether the member sees every conversation (the All view shows them all).
     pub sees_all: bool,
+    /// The member's own saved views.
+    pub saved_views: Vec<super::saved_views::SavedViewLink>,
 }
 
 /// The list's view, filters and sort, as the page's query string has them.
@@ -54,6 +56,37 @@ pub struct ListParams {
     pub until: Option<String>,
 }
 
+impl ListParams {
+    /// The view, filters and sort as `&name=value` pairs for a link, empty ones left out.
+    pub fn query_pairs(&self) -> String {
+        let mut out = String::new();
+        for (name, value) in self.fields() {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                out.push_str(&format!(
+                    "&{name}={}",
+                    msgbuddy_domain::values::query_value(v)
+                ));
+            }
+        }
+        out
+    }
+
+    /// Each field by its name in a query string.
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+        [
+            ("view", self.view.as_deref()),
+            ("channel", self.channel.as_deref()),
+            ("status", self.status.as_deref()),
+            ("assignee", self.assignee.as_deref()),
+            ("label", self.label.as_deref()),
+            ("unread", self.unread.as_deref()),
+            ("sort", self.sort.as_deref()),
+            ("since", self.since.as_deref()),
+            ("until", self.until.as_deref()),
+        ]
+    }
+}
+
 #[cfg(feature = "ssr")]
 const PAGE: i64 = 50;
 
@@ -65,13 +98,53 @@ pub async fn list_conversations(
     #[server(default)] params: ListParams,
 ) -> Result<ConversationsPage, AppError> {
     use msgbuddy_domain::Permission;
-    use msgbuddy_inbox::views::{self, Filter, Query, Sort, View};
+    use msgbuddy_inbox::views;
     use msgbuddy_inbox::{access, assignment};
     use msgbuddy_messaging::accounts;
     let (_, member) = crate::server::member(&workspace_id, Permission::ConversationsView).await?;
     let m = crate::server::messaging()?;
+    let query = list_query(&params, test, after)?;
+    let page = views::list(&m, &member, &query).await?;
+    let channels = accounts::list(&m, &member).await?;
+    let assignees = assignment::assignees(&m, &member)
+        .await?
+        .into_iter()
+        .map(|a| AssigneeOption {
+            user_id: a.user_id,
+            name: a.name,
+        })
+        .collect();
+    let labels = msgbuddy_inbox::labels::list(&m, &member).await?;
+    Ok(ConversationsPage {
+        conversations: page.conversations,
+        next: page.next,
+        channels,
+        assignees,
+        labels,
+        can_reply: member.role.can(Permission::ConversationsReply),
+        sees_all: access::sees_all(&member),
+        saved_views: msgbuddy_inbox::saved_views::list(m.db(), &member)
+            .await?
+            .into_iter()
+            .map(|v| super::saved_views::SavedViewLink {
+                id: v.id,
+                name: v.name,
+                query: v.query,
+            })
+            .collect(),
+    })
+}
+
+/// The inbox query a list's view, filters and sort stand for.
+#[cfg(feature = "ssr")]
+pub(crate) fn list_query(
+    params: &ListParams,
+    test: bool,
+    after: Option<String>,
+) -> Result<msgbuddy_inbox::views::Query, AppError> {
+    use msgbuddy_inbox::views::{Filter, Query, Sort, View};
     let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let query = Query {
+    Ok(Query {
         view: given(&params.view)
             .map(|v| View::parse(&v))
             .transpose()?
@@ -92,26 +165,6 @@ pub async fn list_conversations(
         is_test: test,
         after,
         limit: PAGE,
-    };
-    let page = views::list(&m, &member, &query).await?;
-    let channels = accounts::list(&m, &member).await?;
-    let assignees = assignment::assignees(&m, &member)
-        .await?
-        .into_iter()
-        .map(|a| AssigneeOption {
-            user_id: a.user_id,
-            name: a.name,
-        })
-        .collect();
-    let labels = msgbuddy_inbox::labels::list(&m, &member).await?;
-    Ok(ConversationsPage {
-        conversations: page.conversations,
-        next: page.next,
-        channels,
-        assignees,
-        labels,
-        can_reply: member.role.can(Permission::ConversationsReply),
-        sees_all: access::sees_all(&member),
     })
 }
 
@@ -130,6 +183,12 @@ pub struct ThreadView {
     pub can_assign: bool,
     /// The member looking, to tell "mine" from someone else's.
     pub user_id: String,
+    /// The messages the member starred, of those here.
+    pub starred: Vec<String>,
+    /// The conversation's pinned messages, for everyone on it.
+    pub pinned: Vec<MessageView>,
+    /// Who the customer is, and their other conversations.
+    pub contact: msgbuddy_domain::message::ContactPanel,
 }
 
 #[cfg(feature = "ssr")]
@@ -145,7 +204,7 @@ pub async fn get_thread(
     at: Option<String>,
 ) -> Result<ThreadView, AppError> {
     use msgbuddy_domain::Permission;
-    use msgbuddy_inbox::{access, assignment, timeline};
+    use msgbuddy_inbox::{access, assignment, marks, timeline};
     use msgbuddy_messaging::messages;
     let (user, member) =
         crate::server::member(&workspace_id, Permission::ConversationsView).await?;
@@ -181,6 +240,7 @@ pub async fn get_thread(
             .await?
         }
     };
+    let contact = msgbuddy_inbox::contact_panel::panel(&m, &member, &conversation).await?;
     let older = (list.len() as i64 == THREAD_PAGE)
         .then(|| list.first().map(|m| m.id.clone()))
         .flatten();
@@ -194,6 +254,9 @@ pub async fn get_thread(
         can_reply: member.role.can(Permission::ConversationsReply),
         can_assign,
         user_id: user.id,
+        starred: marks::starred_in(m.db(), &member, &conversation_id).await?,
+        pinned: marks::pinned(m.db(), &member, &conversation_id).await?,
+        contact,
     })
 }
 
@@ -386,20 +449,33 @@ pub async fn set_conversation_status(
     crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{member, messaging, redirect};
     use msgbuddy_domain::Permission;
-    use msgbuddy_inbox::status::{self, Change};
+    use msgbuddy_inbox::status;
     let (_, member) = member(&workspace_id, Permission::ConversationsReply).await?;
-    let until = match parse_send_at(snooze_until.as_deref()).map_err(|_| {
+    let change = status_change(&status, snooze_hours.as_deref(), snooze_until.as_deref())?;
+    status::set(&messaging()?, &member, &conversation_id, change).await?;
+    redirect(&format!(
+        "/w/{}/conversations/{conversation_id}",
+        member.workspace_id
+    ));
+    Ok(())
+}
+
+/// The status a form asks for; a snooze lasts `snooze_hours`, or until `snooze_until`.
+#[cfg(feature = "ssr")]
+pub(crate) fn status_change(
+    status: &str,
+    snooze_hours: Option<&str>,
+    snooze_until: Option<&str>,
+) -> Result<msgbuddy_inbox::status::Change, AppError> {
+    use msgbuddy_inbox::status::Change;
+    let until = match parse_send_at(snooze_until).map_err(|_| {
         AppError::invalid_field(
             "snooze_until",
             "Give the date and time, like 2026-12-01T09:00.",
         )
     })? {
         Some(at) => Some(at),
-        None => match snooze_hours
-            .as_deref()
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-        {
+        None => match snooze_hours.map(str::trim).filter(|h| !h.is_empty()) {
             Some(h) => {
                 let hours = h
                     .parse::<i64>()
@@ -413,13 +489,7 @@ pub async fn set_conversation_status(
             None => None,
         },
     };
-    let change = Change::parse(&status, until)?;
-    status::set(&messaging()?, &member, &conversation_id, change).await?;
-    redirect(&format!(
-        "/w/{}/conversations/{conversation_id}",
-        member.workspace_id
-    ));
-    Ok(())
+    Change::parse(status, until)
 }
 
 /// Tells the others that the member is viewing, typing in or has left a conversation

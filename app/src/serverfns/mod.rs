@@ -7,13 +7,16 @@ pub mod api_keys;
 pub mod assignment;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod channels;
 pub mod conversations;
 pub mod invitations;
 pub mod labels;
+pub mod marks;
 pub mod members;
 pub mod notes;
 pub mod notifications;
+pub mod saved_views;
 pub mod search;
 pub mod workspaces;
 

@@ -448,6 +448,9 @@ pub struct ConversationSummary {
     pub window_closes_at_ms: Option<i64>,
     #[serde(default)]
     pub has_window: bool,
+    /// How long the channel's reply window stays open after the customer writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_window_ms: Option<i64>,
     #[serde(default)]
     pub is_test: bool,
     /// The member the conversation is assigned to, if any.
@@ -486,6 +489,31 @@ pub struct SearchHit {
     pub message: MessageView,
     pub contact_name: String,
     pub snippet: String,
+}
+
+/// The contact beside a thread: who they are and their other conversations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactPanel {
+    pub id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub telegram_id: Option<String>,
+    pub opted_out: bool,
+    pub blocked: bool,
+    pub created_at_ms: i64,
+    /// When they last wrote, on any channel.
+    pub last_seen_ms: Option<i64>,
+    /// Their other conversations the member may see, newest first.
+    pub conversations: Vec<ConversationSummary>,
+}
+
+/// A message a member starred, for their Starred page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StarredMessage {
+    pub message: MessageView,
+    pub contact_name: String,
+    pub starred_at_ms: i64,
 }
 
 /// Marks the start and end of a matching word in [`SearchHit::snippet`] (private-use

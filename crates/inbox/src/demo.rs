@@ -1,7 +1,8 @@
 //! The inbox's demo data, on top of the pipeline's conversations: Ana's conversation is
 //! the demo owner's, Mia's is resolved, and Ravi waits in Unassigned, so a first run
 //! shows every view with something in it and a timeline with notes; and a few labels,
-//! one nested, on Ana's and Ravi's conversations; and a private note on Ana's.
+//! one nested, on Ana's and Ravi's conversations; a private note on Ana's, her first
+//! message pinned and starred; and a saved view of the shipping questions.
 
 use crate::assignment::{self, Assign};
 use crate::labels::{self, LabelForm};
@@ -89,6 +90,22 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
         &owner,
         &ana,
         "Courier confirmed the parcel left the depot this morning; tracking updates by 6pm.",
+    )
+    .await?;
+    let first: String = sqlx::query(
+        "SELECT id FROM messages WHERE conversation_id = $1 ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(&ana)
+    .fetch_one(m.db().reader())
+    .await?
+    .try_get(0)?;
+    crate::marks::pin(m, &owner, &first, true).await?;
+    crate::marks::star(m.db(), &owner, &first, true).await?;
+    crate::saved_views::save(
+        m.db(),
+        &owner,
+        "Shipping questions",
+        &[("view", "all"), ("label", &shipping.id)],
     )
     .await?;
     Ok(())

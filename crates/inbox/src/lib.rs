@@ -14,11 +14,15 @@
 pub mod access;
 pub mod assignment;
 pub mod auto_assign;
+pub mod bulk;
 mod conditions;
+pub mod contact_panel;
 pub mod demo;
 pub mod labels;
+pub mod marks;
 pub mod notes;
 pub mod presence;
+pub mod saved_views;
 pub mod search;
 pub mod search_index;
 pub mod status;

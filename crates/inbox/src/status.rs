@@ -46,6 +46,24 @@ impl Change {
         }
     }
 
+    /// The time a snooze ends, checked against `now`: to come, and at most a year away.
+    pub fn snoozed_until(self, now: i64) -> Result<Option<i64>, AppError> {
+        match self {
+            Change::Snooze { until_ms } if until_ms <= now => Err(AppError::invalid_field(
+                "snooze_until",
+                "Snooze it until a time to come.",
+            )),
+            Change::Snooze { until_ms } if until_ms > now + MAX_SNOOZE_MS => {
+                Err(AppError::invalid_field(
+                    "snooze_until",
+                    "A conversation can be snoozed for at most a year.",
+                ))
+            }
+            Change::Snooze { until_ms } => Ok(Some(until_ms)),
+            _ => Ok(None),
+        }
+    }
+
     fn status(self) -> &'static str {
         match self {
             Change::Open => "open",
@@ -65,22 +83,7 @@ pub async fn set(
 ) -> Result<ConversationSummary> {
     member.require(Permission::ConversationsReply)?;
     let now = now_ms();
-    let snoozed_until = match change {
-        Change::Snooze { until_ms } if until_ms <= now => {
-            return Err(
-                AppError::invalid_field("snooze_until", "Snooze it until a time to come.").into(),
-            );
-        }
-        Change::Snooze { until_ms } if until_ms > now + MAX_SNOOZE_MS => {
-            return Err(AppError::invalid_field(
-                "snooze_until",
-                "A conversation can be snoozed for at most a year.",
-            )
-            .into());
-        }
-        Change::Snooze { until_ms } => Some(until_ms),
-        _ => None,
-    };
+    let snoozed_until = change.snoozed_until(now)?;
     let mut tx = m.db().writer().begin().await?;
     let current = access::current(&mut tx, member, id).await?;
     if current.status == change.status() && current.snoozed_until == snoozed_until {

@@ -203,6 +203,7 @@ pub fn summary(row: &AnyRow) -> Result<ConversationSummary> {
             .zip(last_inbound)
             .map(|(w, at)| at + i64::try_from(w.as_millis()).unwrap_or(i64::MAX / 2)),
         has_window: window.is_some(),
+        reply_window_ms: window.map(|w| i64::try_from(w.as_millis()).unwrap_or(i64::MAX / 2)),
         is_test: crate::flag(row, 12)?,
         assignee_id: row.try_get(13)?,
         assignee_name: row.try_get(14)?,

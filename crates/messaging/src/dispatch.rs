@@ -519,12 +519,24 @@ async fn write_outcomes(
     }
     sandbox::store_all(&mut tx, &receipts).await?;
     for (channel, e) in &bad_credentials {
-        sqlx::query("UPDATE channel_accounts SET status = 'invalid', status_detail = $1, updated_at = $2 WHERE id = $3")
-            .bind(format!("The provider refused the credentials: {}", e.message))
+        let reason = format!("The provider refused the credentials: {}", e.message);
+        // Only the first failure tells the admins; the channel stays invalid after it.
+        let became_invalid = sqlx::query("UPDATE channel_accounts SET status = 'invalid', status_detail = $1, updated_at = $2 WHERE id = $3 AND status <> 'invalid'")
+            .bind(&reason)
             .bind(now)
             .bind(&channel.id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
+            > 0;
+        if became_invalid {
+            for event in
+                crate::alerts::channel_invalid(&mut tx, &channel.workspace_id, &channel.id, &reason)
+                    .await?
+            {
+                changes.events.push(&channel.workspace_id, event);
+            }
+        }
         changes.events.push(
             &channel.workspace_id,
             msgbuddy_domain::DomainEvent::ChannelUpdated {

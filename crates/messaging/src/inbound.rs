@@ -389,6 +389,14 @@ async fn apply_message(
         _ => {}
     }
     let message = view_in(conn, &id).await?;
+    let told = crate::alerts::customer_wrote(
+        conn,
+        &d.workspace_id,
+        &conversation_id,
+        &contact_name,
+        &preview,
+    )
+    .await?;
     changes.events.push(
         &d.workspace_id,
         DomainEvent::MessageCreated {
@@ -396,6 +404,9 @@ async fn apply_message(
             contact_name,
         },
     );
+    if let Some(event) = told {
+        changes.events.push(&d.workspace_id, event);
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+mod alerts;
 pub mod api;
 pub mod api_keys;
 pub mod contacts;

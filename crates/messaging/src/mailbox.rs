@@ -93,6 +93,13 @@ async fn mark_invalid(m: &Messaging, channel: &accounts::Loaded, reason: &str) -
         .bind(&channel.id)
         .execute(&mut *tx)
         .await?;
+    for event in
+        crate::alerts::channel_invalid(&mut tx, &channel.workspace_id, &channel.id, reason).await?
+    {
+        m.bus
+            .record(&mut tx, &mut pending, &channel.workspace_id, &event)
+            .await?;
+    }
     m.bus
         .record(
             &mut tx,

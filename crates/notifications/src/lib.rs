@@ -1,9 +1,14 @@
-//! In-app notifications: what a member is told about (a conversation assigned to them, an
-//! @mention in a private note), each stored for that member and raised live as a
-//! `notification.created` event that only they receive. The modules that notify call
-//! [`notify`] inside their own transaction, so a notification exists exactly when what it
-//! tells of does.
+//! Notifications: what a member is told about (a conversation assigned to them, an
+//! @mention in a private note, a customer writing in their conversation, a channel that
+//! stopped working), each stored for that member and raised live as a
+//! `notification.created` event that only they receive, and pushed to their browsers
+//! ([`push`]), as their [`preferences`] say. The modules that notify call [`notify`]
+//! inside their own transaction, so a notification exists exactly when what it tells of
+//! does.
 #![forbid(unsafe_code)]
+
+pub mod preferences;
+pub mod push;
 
 use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_core::events::{EventBus, Pending};
@@ -27,13 +32,41 @@ pub struct Notice<'a> {
     pub body: &'a str,
 }
 
-/// Stores a notification and its event in the caller's transaction.
+/// Stores a notification and its event in the caller's transaction, and a push for each
+/// of the member's browsers, as far as the member's preferences for its kind want them.
+/// Returns the in-app notification, if they want one.
 pub async fn notify(
     bus: &EventBus,
     conn: &mut AnyConnection,
     pending: &mut Pending,
     notice: Notice<'_>,
-) -> Result<Notification> {
+) -> Result<Option<Notification>> {
+    let (workspace_id, user_id) = (notice.workspace_id, notice.user_id);
+    let Some(notification) = store(conn, notice).await? else {
+        return Ok(None);
+    };
+    bus.record(
+        conn,
+        pending,
+        workspace_id,
+        &created(user_id, &notification),
+    )
+    .await?;
+    Ok(Some(notification))
+}
+
+/// The `notification.created` event of `notification`, for `user_id` alone.
+pub fn created(user_id: &str, notification: &Notification) -> DomainEvent {
+    DomainEvent::NotificationCreated {
+        user_id: user_id.to_owned(),
+        notification: Box::new(notification.clone()),
+    }
+}
+
+/// What [`notify`] stores, for callers that raise the event with their own batch of
+/// events ([`created`]).
+pub async fn store(conn: &mut AnyConnection, notice: Notice<'_>) -> Result<Option<Notification>> {
+    let wants = preferences::of(conn, notice.workspace_id, notice.user_id, notice.kind).await?;
     let notification = Notification {
         id: new_id("ntf"),
         kind: notice.kind,
@@ -42,6 +75,26 @@ pub async fn notify(
         created_at_ms: now_ms(),
         read: false,
     };
+    if wants.push {
+        let url = match notice.conversation_id {
+            Some(c) => format!("/w/{}/conversations/{c}", notice.workspace_id),
+            None => format!("/w/{}/notifications", notice.workspace_id),
+        };
+        push::enqueue(
+            conn,
+            notice.user_id,
+            &push::PushPayload {
+                title: "msgbuddy".to_owned(),
+                body: notification.body.clone(),
+                url,
+                tag: notification.id.clone(),
+            },
+        )
+        .await?;
+    }
+    if !wants.in_app {
+        return Ok(None);
+    }
     sqlx::query(
         "INSERT INTO notifications (id, workspace_id, user_id, kind, conversation_id, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -55,17 +108,7 @@ pub async fn notify(
     .bind(notification.created_at_ms)
     .execute(&mut *conn)
     .await?;
-    bus.record(
-        conn,
-        pending,
-        notice.workspace_id,
-        &DomainEvent::NotificationCreated {
-            user_id: notice.user_id.to_owned(),
-            notification: Box::new(notification.clone()),
-        },
-    )
-    .await?;
-    Ok(notification)
+    Ok(Some(notification))
 }
 
 /// `body` cut at a character boundary, with an ellipsis when it was longer.

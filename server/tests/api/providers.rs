@@ -324,6 +324,18 @@ async fn whatsapp_connects_receives_sends_and_tracks_statuses_in_metas_formats()
         assert_eq!(conversation["contact_address"], "+16505551234");
         assert!(conversation["window_closes_at_ms"].as_i64().is_some());
         let conversation_id = conversation["id"].as_str().expect("id").to_owned();
+        // The row counts the window down (24 hours from the customer's message, to the minute).
+        let (_, page) = owner.page(&format!("/w/{ws}/conversations")).await;
+        let countdown = page
+            .split("data-testid=\"conversation-window\"")
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .and_then(|(_, text)| text.split('<').next())
+            .expect("a countdown in the row");
+        assert!(
+            ["Window: 24h 0m left", "Window: 23h 59m left"].contains(&countdown),
+            "{countdown}"
+        );
         let inbound_count: i64 =
             sqlx::query("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'")
                 .fetch_one(app.db.reader())

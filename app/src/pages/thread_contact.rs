@@ -1,0 +1,64 @@
+//! The contact beside a thread: how to reach them, since when they are known, whether
+//! they opted out or are blocked, and their other conversations (each a link).
+
+use leptos::prelude::*;
+use msgbuddy_domain::message::ContactPanel;
+use msgbuddy_domain::time::format_utc;
+
+#[component]
+pub fn ContactSide(workspace_id: String, contact: ContactPanel) -> impl IntoView {
+    let facts = [
+        ("Phone", contact.phone.clone()),
+        ("Email", contact.email.clone()),
+        ("Telegram", contact.telegram_id.clone()),
+        ("Known since", Some(format_utc(contact.created_at_ms))),
+        ("Last wrote", contact.last_seen_ms.map(format_utc)),
+    ]
+    .into_iter()
+    .filter_map(|(what, value)| {
+        value.map(|v| {
+            view! {
+                <dt class="text-slate-600">{what}</dt>
+                <dd class="break-all text-slate-900">{v}</dd>
+            }
+        })
+    })
+    .collect_view();
+    let flags = [
+        contact.opted_out.then_some("Opted out"),
+        contact.blocked.then_some("Blocked"),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|f| view! { <span class="rounded-full bg-rose-100 px-2 text-xs font-medium text-rose-900">{f}</span> })
+    .collect_view();
+    let others = contact
+        .conversations
+        .iter()
+        .map(|c| {
+            view! {
+                <li>
+                    <a href=format!("/w/{workspace_id}/conversations/{}", c.id) class="text-indigo-800 underline" data-testid="contact-conversation">
+                        {format!("{} · {}", c.channel_kind.label(), c.status)}
+                    </a>
+                    <span class="block truncate text-xs text-slate-600">{c.last_message_preview.clone()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let none = contact.conversations.is_empty();
+    view! {
+        <aside aria-label="Contact" class="rounded-lg bg-white p-4 text-sm shadow-sm" data-testid="contact-panel">
+            <details open>
+                <summary class="cursor-pointer font-medium">{format!("About {}", contact.name)} " " {flags}</summary>
+                <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">{facts}</dl>
+                <h2 class="mt-3 font-medium">"Other conversations"</h2>
+                {if none {
+                    view! { <p class="text-slate-600">"None."</p> }.into_any()
+                } else {
+                    view! { <ul class="mt-1 space-y-1">{others}</ul> }.into_any()
+                }}
+            </details>
+        </aside>
+    }
+}

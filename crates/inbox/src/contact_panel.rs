@@ -1,0 +1,61 @@
+//! The contact beside a thread: their details and their other conversations (those the
+//! member may see), so an agent answers knowing what came before. Custom fields and
+//! tags join it with the contacts module.
+
+use crate::access::sees_all;
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Error, Result};
+use msgbuddy_domain::message::{ContactPanel, ConversationSummary};
+use msgbuddy_domain::{AppError, Permission};
+use msgbuddy_messaging::Messaging;
+use msgbuddy_messaging::conversations::{SUMMARY, summary};
+use sqlx::Row;
+
+/// Other conversations the panel lists, at most.
+const OTHERS: i64 = 20;
+
+/// The panel for `conversation`'s contact, as `member` may see it.
+pub async fn panel(
+    m: &Messaging,
+    member: &Member,
+    conversation: &ConversationSummary,
+) -> Result<ContactPanel> {
+    member.require(Permission::ConversationsView)?;
+    let row = sqlx::query(
+        "SELECT id, name, phone, email, telegram_id, opted_out, blocked, created_at, last_seen_at \
+         FROM contacts WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(&conversation.contact_id)
+    .bind(&member.workspace_id)
+    .fetch_optional(m.db().reader())
+    .await?
+    .ok_or_else(|| Error::App(AppError::not_found()))?;
+    let visible = if sees_all(member) {
+        ""
+    } else {
+        " AND (c.assignee_id IS NULL OR c.assignee_id = $4)"
+    };
+    let mut others = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SUMMARY} WHERE c.contact_id = $1 AND c.workspace_id = $2 AND c.id <> $3{visible} \
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT {OTHERS}"
+    )))
+    .bind(&conversation.contact_id)
+    .bind(&member.workspace_id)
+    .bind(&conversation.id);
+    if !visible.is_empty() {
+        others = others.bind(&member.user_id);
+    }
+    let others = others.fetch_all(m.db().reader()).await?;
+    Ok(ContactPanel {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        phone: row.try_get(2)?,
+        email: row.try_get(3)?,
+        telegram_id: row.try_get(4)?,
+        opted_out: row.try_get::<i64, _>(5)? != 0,
+        blocked: row.try_get::<i64, _>(6)? != 0,
+        created_at_ms: row.try_get(7)?,
+        last_seen_ms: row.try_get(8)?,
+        conversations: others.iter().map(summary).collect::<Result<_>>()?,
+    })
+}
