@@ -162,6 +162,9 @@ pub fn MessageBubble(
     /// Star and pin buttons, for members.
     #[prop(optional_no_strip)]
     actions: Option<ChildrenFn>,
+    /// The words of the message this one answers.
+    #[prop(optional_no_strip)]
+    quote: Option<String>,
 ) -> impl IntoView {
     let outbound = message.direction == Direction::Outbound;
     let row = if outbound {
@@ -189,6 +192,9 @@ pub fn MessageBubble(
                     <time datetime=iso_utc(message.created_at_ms)>{format_utc(message.created_at_ms)}</time>
                     {message.is_test.then(|| view! { " · " <span class="font-semibold text-amber-800">"test"</span> })}
                 </p>
+                {quote.map(|q| view! {
+                    <blockquote class="mb-1 border-l-4 border-slate-300 pl-2 text-xs text-slate-600" data-testid="message-quote">{q}</blockquote>
+                })}
                 {content_view(&message.content)}
                 {outbound.then(|| view! {
                     <div class="mt-1 flex items-center justify-end gap-2">

@@ -98,10 +98,10 @@ fn listen(workspace_id: String, open: RwSignal<bool>) {
             }
             "r" => find("#composer-text").map(|t| t.focus()).is_some(),
             "e" => find("[data-testid=resolve]").map(|b| b.click()).is_some(),
-            "a" => find("[data-testid=assign-select]")
-                .map(|s| s.focus())
-                .or_else(|| find("[data-testid=claim]").map(|b| b.click()))
-                .is_some(),
+            "a" => match find("[data-testid=assign-select]") {
+                Some(select) => select.focus().is_ok(),
+                None => find("[data-testid=claim]").map(|b| b.click()).is_some(),
+            },
             "/" => {
                 match find("[data-testid=search-input]") {
                     Some(input) => {

@@ -371,7 +371,7 @@ fn LiveConversations(
                             value="1"
                             aria-label=format!("Select the conversation with {}", c.contact_name)
                             data-testid="conversation-select"
-                            class="ml-4 h-4 w-4 shrink-0"
+                            class="ml-3 h-6 w-6 shrink-0"
                         />
                     })}
                     <a href=format!("/w/{}/conversations/{}", ws, c.id) class="flex min-w-0 flex-1 items-start justify-between gap-3 px-4 py-3 hover:bg-slate-50">

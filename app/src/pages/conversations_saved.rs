@@ -36,7 +36,7 @@ pub fn SavedViews(
                         <CsrfField />
                         <input type="hidden" name="workspace_id" value=ws />
                         <input type="hidden" name="view_id" value=v.id />
-                        <button type="submit" class="rounded px-1 text-xs text-slate-600 hover:text-rose-700" aria-label=format!("Delete the view {}", v.name) data-testid="saved-view-delete">"×"</button>
+                        <button type="submit" class="inline-flex h-6 w-6 items-center justify-center rounded text-sm text-slate-600 hover:text-rose-700" aria-label=format!("Delete the view {}", v.name) data-testid="saved-view-delete">"×"</button>
                     </form>
                 </li>
             }

@@ -41,6 +41,7 @@ pub fn ThreadPage() -> impl IntoView {
     let cancel = ServerAction::<CancelScheduled>::new();
     let star = ServerAction::<crate::serverfns::marks::StarMessage>::new();
     let pin = ServerAction::<crate::serverfns::marks::PinMessage>::new();
+    let forward = ServerAction::<crate::serverfns::marks::ForwardMessage>::new();
     let assign = ServerAction::<AssignConversation>::new();
     let status = ServerAction::<SetConversationStatus>::new();
     let note = ServerAction::<AddNote>::new();
@@ -54,6 +55,7 @@ pub fn ThreadPage() -> impl IntoView {
             .or_else(|| note.value().get())
             .or_else(|| star.value().get())
             .or_else(|| pin.value().get())
+            .or_else(|| forward.value().get())
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
     };
@@ -72,6 +74,10 @@ pub fn ThreadPage() -> impl IntoView {
                 match data.await {
                     Ok(thread) => {
                         let c = thread.conversation.clone();
+                        // `?reply=<message>`: the composer quotes that message.
+                        let replying = query
+                            .with_untracked(|q| q.get("reply"))
+                            .and_then(|id| thread.messages.iter().find(|m| m.id == id).cloned());
                         let back = format!("/w/{ws_id}/conversations{}", if c.is_test { "?test=1" } else { "" });
                         view! {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
@@ -108,10 +114,11 @@ pub fn ThreadPage() -> impl IntoView {
                                     can_reply=thread.can_reply
                                     starred=thread.starred.clone()
                                     pinned=thread.pinned.iter().map(|m| m.id.clone()).collect()
+                                    forward_targets=thread.forward_targets.clone()
                                 />
                                 {error}
                                 {thread.can_reply.then(|| view! {
-                                    <Composer workspace_id=ws_id.clone() conversation=c.clone() />
+                                    <Composer workspace_id=ws_id.clone() conversation=c.clone() replying=replying.clone() />
                                     <AttachmentForm workspace_id=ws_id.clone() conversation_id=c.id.clone() />
                                 })}
                             </section>
@@ -151,12 +158,27 @@ fn ThreadHeader(conversation: ConversationSummary) -> impl IntoView {
 }
 
 #[component]
-fn Composer(workspace_id: String, conversation: ConversationSummary) -> impl IntoView {
+fn Composer(
+    workspace_id: String,
+    conversation: ConversationSummary,
+    /// The message this reply quotes, if any.
+    replying: Option<MessageView>,
+) -> impl IntoView {
+    let quote = replying.map(|m| {
+        view! {
+            <div class="flex items-start justify-between gap-2 border-l-4 border-indigo-300 bg-indigo-50 px-2 py-1 text-sm" data-testid="composer-quote">
+                <p class="min-w-0 truncate">"Replying to: " {m.content.preview()}</p>
+                <a href="?" class="shrink-0 text-xs text-indigo-800 underline">"Cancel reply"</a>
+                <input type="hidden" name="reply_to" value=m.id />
+            </div>
+        }
+    });
     view! {
         <form id=super::thread_draft::FORM_ID method="post" action=SendText::url() class="flex flex-col gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="composer">
             <CsrfField />
             <input type="hidden" name="workspace_id" value=workspace_id />
             <input type="hidden" name="conversation_id" value=conversation.id.clone() />
+            {quote}
             <label for="composer-text" class="text-sm font-medium text-slate-700">"Message"</label>
             <textarea
                 id=super::thread_draft::TEXT_ID
@@ -255,7 +277,10 @@ fn LiveThread(
     starred: Vec<String>,
     /// The conversation's pinned messages.
     pinned: Vec<String>,
+    /// Conversations a message can be forwarded to: (id, label).
+    forward_targets: Vec<(String, String)>,
 ) -> impl IntoView {
+    let targets = std::sync::Arc::new(forward_targets);
     let list = RwSignal::new(messages.into_iter().map(Live::new).collect::<Vec<_>>());
     let this = conversation_id.clone();
     on_live_event(move |e: &LiveEvent| apply(e, &this, list));
@@ -288,14 +313,25 @@ fn LiveThread(
                         }.into_any());
                         form
                     });
-                    let actions = Some(super::thread_marks::message_actions(
-                        ws.clone(),
-                        live.message.id.clone(),
-                        starred.contains(&live.message.id),
-                        pinned.contains(&live.message.id),
+                    let actions = Some(super::thread_marks::message_actions(super::thread_marks::ActionsFor {
+                        workspace_id: ws.clone(),
+                        message_id: live.message.id.clone(),
+                        starred: starred.contains(&live.message.id),
+                        pinned: pinned.contains(&live.message.id),
                         can_reply,
-                    ));
-                    view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry cancel actions /> }
+                        quotable: live.message.provider_message_id.is_some(),
+                        targets: targets.clone(),
+                    }));
+                    // What it answers: the quoted message's words, if it is on this page.
+                    let quote = live.message.reply_to.as_ref().map(|r| {
+                        list.with_untracked(|l| {
+                            l.iter()
+                                .find(|x| x.message.provider_message_id.as_ref() == Some(r))
+                                .map(|x| x.message.content.preview())
+                                .unwrap_or_else(|| "an earlier message".to_owned())
+                        })
+                    });
+                    view! { <MessageBubble message=live.message.clone() status=live.status error=live.error retry cancel actions quote /> }
                 }
             </For>
         </ol>

@@ -44,7 +44,8 @@ fn keep(conversation_id: String, ready: RwSignal<bool>) {
     {
         area.set_value(&draft);
     }
-    ready.set(true);
+    // After hydration: the server rendered the island without the line.
+    Effect::new(move |_| ready.set(true));
     let is_composer = |target: Option<web_sys::EventTarget>| {
         target
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())

@@ -2,7 +2,7 @@
 //! and pin buttons, and "mark read" / "mark unread". Plain forms: they work without JavaScript.
 
 use crate::components::csrf::CsrfField;
-use crate::serverfns::marks::{MarkConversation, PinMessage, StarMessage};
+use crate::serverfns::marks::{ForwardMessage, MarkConversation, PinMessage, StarMessage};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use msgbuddy_domain::message::MessageView;
@@ -30,28 +30,93 @@ fn mark_form(
     }
 }
 
-/// Star and pin buttons under a message.
-pub fn message_actions(
-    workspace_id: String,
-    message_id: String,
-    starred: bool,
-    pinned: bool,
-    can_pin: bool,
-) -> ChildrenFn {
+/// What a message's actions need to know.
+#[derive(Clone)]
+pub struct ActionsFor {
+    pub workspace_id: String,
+    pub message_id: String,
+    pub starred: bool,
+    pub pinned: bool,
+    /// Whether the member may reply, pin and forward.
+    pub can_reply: bool,
+    /// Whether the provider knows the message, so a reply can quote it.
+    pub quotable: bool,
+    /// Conversations it can be forwarded to: (id, label).
+    pub targets: std::sync::Arc<Vec<(String, String)>>,
+}
+
+/// Reply, forward, star and pin under a message.
+pub fn message_actions(a: ActionsFor) -> ChildrenFn {
     std::sync::Arc::new(move || {
-        let (ws, id) = (workspace_id.clone(), message_id.clone());
+        let (ws, id) = (a.workspace_id.clone(), a.message_id.clone());
+        let star = if a.starred {
+            mark_form(
+                StarMessage::url().to_owned(),
+                ws.clone(),
+                id.clone(),
+                false,
+                "★ Starred",
+                "message-unstar",
+            )
+            .into_any()
+        } else {
+            mark_form(
+                StarMessage::url().to_owned(),
+                ws.clone(),
+                id.clone(),
+                true,
+                "☆ Star",
+                "message-star",
+            )
+            .into_any()
+        };
+        let pin = a.can_reply.then(|| {
+            if a.pinned {
+                mark_form(
+                    PinMessage::url().to_owned(),
+                    ws.clone(),
+                    id.clone(),
+                    false,
+                    "Unpin",
+                    "message-unpin",
+                )
+                .into_any()
+            } else {
+                mark_form(
+                    PinMessage::url().to_owned(),
+                    ws.clone(),
+                    id.clone(),
+                    true,
+                    "Pin",
+                    "message-pin",
+                )
+                .into_any()
+            }
+        });
+        let reply = (a.can_reply && a.quotable).then(|| view! {
+            <a href=format!("?reply={id}#composer") class=SMALL data-testid="message-reply">"Reply"</a>
+        });
+        let forward = (a.can_reply && !a.targets.is_empty()).then(|| {
+            let options = a.targets.iter().map(|(cid, label)| view! { <option value=cid.clone()>{label.clone()}</option> }).collect_view();
+            view! {
+                <details class="inline-block text-left" data-testid="message-forward">
+                    <summary class=SMALL>"Forward"</summary>
+                    <form method="post" action=ForwardMessage::url() class="mt-1 flex items-center gap-1">
+                        <CsrfField />
+                        <input type="hidden" name="workspace_id" value=ws.clone() />
+                        <input type="hidden" name="message_id" value=id.clone() />
+                        <select name="to_conversation_id" aria-label="Forward to" class="rounded border border-slate-300 px-1 py-0.5 text-xs" data-testid="message-forward-to">{options}</select>
+                        <button type="submit" class=SMALL data-testid="message-forward-send">"Send"</button>
+                    </form>
+                </details>
+            }
+        });
         view! {
-            <div class="mt-1 flex justify-end gap-1" data-testid="message-actions">
-                {if starred {
-                    mark_form(StarMessage::url().to_owned(), ws.clone(), id.clone(), false, "★ Starred", "message-unstar").into_any()
-                } else {
-                    mark_form(StarMessage::url().to_owned(), ws.clone(), id.clone(), true, "☆ Star", "message-star").into_any()
-                }}
-                {can_pin.then(|| if pinned {
-                    mark_form(PinMessage::url().to_owned(), ws.clone(), id.clone(), false, "Unpin", "message-unpin").into_any()
-                } else {
-                    mark_form(PinMessage::url().to_owned(), ws.clone(), id.clone(), true, "Pin", "message-pin").into_any()
-                })}
+            <div class="mt-1 flex flex-wrap items-start justify-end gap-1" data-testid="message-actions">
+                {reply}
+                {forward}
+                {star}
+                {pin}
             </div>
         }
         .into_any()

@@ -189,6 +189,8 @@ pub struct ThreadView {
     pub pinned: Vec<MessageView>,
     /// Who the customer is, and their other conversations.
     pub contact: msgbuddy_domain::message::ContactPanel,
+    /// Conversations a message can be forwarded to: (id, "Contact (Channel)").
+    pub forward_targets: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -241,6 +243,20 @@ pub async fn get_thread(
         }
     };
     let contact = msgbuddy_inbox::contact_panel::panel(&m, &member, &conversation).await?;
+    let forward_targets = if member.role.can(Permission::ConversationsReply) {
+        msgbuddy_inbox::replies::targets(&m, &member, &conversation)
+            .await?
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id,
+                    format!("{} ({})", c.contact_name, c.channel_kind.label()),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let older = (list.len() as i64 == THREAD_PAGE)
         .then(|| list.first().map(|m| m.id.clone()))
         .flatten();
@@ -257,6 +273,7 @@ pub async fn get_thread(
         starred: marks::starred_in(m.db(), &member, &conversation_id).await?,
         pinned: marks::pinned(m.db(), &member, &conversation_id).await?,
         contact,
+        forward_targets,
     })
 }
 
@@ -287,6 +304,9 @@ pub async fn send_text(
     conversation_id: String,
     text: String,
     #[server(default)] send_at: Option<String>,
+    /// The message (msgbuddy's id) this one answers, quoted.
+    #[server(default)]
+    reply_to: Option<String>,
 ) -> Result<(), AppError> {
     crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{member, messaging, redirect};
@@ -297,6 +317,12 @@ pub async fn send_text(
     let m = messaging()?;
     let conversation = msgbuddy_inbox::access::conversation(&m, &member, &conversation_id).await?;
     let at = parse_send_at(send_at.as_deref())?;
+    let quoted = match reply_to.as_deref().filter(|r| !r.is_empty()) {
+        Some(id) => {
+            Some(msgbuddy_inbox::replies::quotable(&m, &member, &conversation_id, id).await?)
+        }
+        None => None,
+    };
     messages::send_at(
         &m,
         messages::Sender {
@@ -307,7 +333,7 @@ pub async fn send_text(
         },
         messages::To::Conversation(&conversation_id),
         Content::Text { body: text },
-        None,
+        quoted.as_deref(),
         at,
     )
     .await?;

@@ -78,3 +78,30 @@ pub async fn starred_messages(workspace_id: String) -> Result<Vec<StarredMessage
     let (_, member) = crate::server::member(&workspace_id, Permission::ConversationsView).await?;
     Ok(msgbuddy_inbox::marks::starred(crate::server::messaging()?.db(), &member).await?)
 }
+
+/// Forwards a copy of a message to another conversation, and opens that one.
+#[server(endpoint = "messages/forward")]
+pub async fn forward_message(
+    csrf_token: String,
+    workspace_id: String,
+    message_id: String,
+    to_conversation_id: String,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    use crate::server::{member, messaging, redirect};
+    use msgbuddy_domain::Permission;
+    let (user, member) = member(&workspace_id, Permission::ConversationsReply).await?;
+    let sent = msgbuddy_inbox::replies::forward(
+        &messaging()?,
+        &member,
+        &user.id,
+        &message_id,
+        &to_conversation_id,
+    )
+    .await?;
+    redirect(&format!(
+        "/w/{workspace_id}/conversations/{}#m-{}",
+        sent.conversation_id, sent.id
+    ));
+    Ok(())
+}

@@ -414,6 +414,12 @@ pub struct MessageView {
     /// When a scheduled message goes out; it can be canceled until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_at_ms: Option<i64>,
+    /// The provider's id of the message this one answers (a quoted reply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// The provider's id of this message, once the provider has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_message_id: Option<String>,
 }
 
 /// One change in a message's status history.

@@ -22,6 +22,7 @@ pub mod labels;
 pub mod marks;
 pub mod notes;
 pub mod presence;
+pub mod replies;
 pub mod saved_views;
 pub mod search;
 pub mod search_index;

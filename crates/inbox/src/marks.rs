@@ -93,8 +93,8 @@ pub async fn starred(db: &Db, member: &Member) -> Result<Vec<StarredMessage>> {
         .map(|row| {
             Ok(StarredMessage {
                 message: view(row)?,
-                contact_name: row.try_get(12)?,
-                starred_at_ms: row.try_get(13)?,
+                contact_name: row.try_get(14)?,
+                starred_at_ms: row.try_get(15)?,
             })
         })
         .collect()

@@ -45,7 +45,8 @@ pub struct Sender<'a> {
 /// The columns [`view`] reads, from `messages m` with its sender; a query adds its
 /// `WHERE` and `ORDER BY`.
 pub const VIEW: &str = "SELECT m.id, m.conversation_id, m.channel_account_id, m.direction, m.content, m.status, \
-     m.error_code, m.error_message, u.name, m.created_at, m.is_test, m.scheduled_at \
+     m.error_code, m.error_message, u.name, m.created_at, m.is_test, m.scheduled_at, m.reply_to, \
+     m.provider_message_id \
      FROM messages m LEFT JOIN users u ON u.id = m.sent_by";
 
 /// A message row read with [`VIEW`].
@@ -70,6 +71,8 @@ pub fn view(row: &AnyRow) -> Result<MessageView> {
         created_at_ms: row.try_get(9)?,
         is_test: crate::flag(row, 10)?,
         scheduled_at_ms: row.try_get(11)?,
+        reply_to: row.try_get(12)?,
+        provider_message_id: row.try_get(13)?,
     })
 }
 

@@ -22,6 +22,7 @@ mod permissions;
 mod presence;
 mod providers;
 mod push;
+mod replies;
 mod saved_views;
 mod search;
 mod security;

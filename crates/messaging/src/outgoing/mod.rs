@@ -194,6 +194,8 @@ async fn write(bus: &EventBus, drafts: &[&Draft]) -> Result<Vec<Result<MessageVi
             created_at_ms: now,
             is_test: draft.is_test,
             scheduled_at_ms: draft.at_ms,
+            reply_to: draft.reply_to.clone(),
+            provider_message_id: None,
         };
         *result = Some(Ok(view.clone()));
         placed.push(Placed {
