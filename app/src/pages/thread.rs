@@ -83,9 +83,11 @@ pub fn ThreadPage() -> impl IntoView {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
                                 <a href=back class="text-sm text-indigo-700 underline">"← All conversations"</a>
                                 <ThreadHeader conversation=c.clone() />
-                                <div class="flex justify-end">
-                                    <super::thread_marks::MarkRead workspace_id=ws_id.clone() conversation_id=c.id.clone() unread={c.unread_count > 0} />
-                                </div>
+                                {thread.can_reply.then(|| view! {
+                                    <div class="flex justify-end">
+                                        <super::thread_marks::MarkRead workspace_id=ws_id.clone() conversation_id=c.id.clone() unread={c.unread_count > 0} />
+                                    </div>
+                                })}
                                 <super::thread_contact::ContactSide workspace_id=ws_id.clone() contact=thread.contact.clone() />
                                 <super::thread_marks::PinnedMessages pinned=thread.pinned.clone() />
                                 <super::thread_presence::ThreadPresence

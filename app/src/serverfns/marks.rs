@@ -58,7 +58,7 @@ pub async fn mark_conversation(
     crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{member, messaging, redirect};
     use msgbuddy_domain::Permission;
-    let (_, member) = member(&workspace_id, Permission::ConversationsView).await?;
+    let (_, member) = member(&workspace_id, Permission::ConversationsReply).await?;
     let read = read == "1";
     msgbuddy_inbox::marks::set_read(messaging()?.db(), &member, &conversation_id, read).await?;
     if read {

@@ -190,9 +190,9 @@ pub async fn pinned(db: &Db, member: &Member, conversation_id: &str) -> Result<V
 }
 
 /// Marks a conversation read (no unread messages) or unread (one, until someone opens
-/// and answers it).
+/// and answers it). The count is the team's, so it is for those who may reply.
 pub async fn set_read(db: &Db, member: &Member, conversation_id: &str, read: bool) -> Result<()> {
-    member.require(Permission::ConversationsView)?;
+    member.require(Permission::ConversationsReply)?;
     let mut tx = db.writer().begin().await?;
     access::current(&mut tx, member, conversation_id).await?;
     let sql = if read {

@@ -39,6 +39,8 @@ const MAX_ATTEMPTS: i64 = 5;
 const TTL_SECS: u32 = 24 * 3600;
 /// The pushes one pass sends, at most.
 const BATCH: i64 = 50;
+/// The browsers one user receives pushes on; a new one beyond this replaces the oldest.
+pub const MAX_BROWSERS: i64 = 10;
 
 /// What sends pushes: the database, the key that seals the VAPID key, an HTTP client,
 /// and where subscriptions may point.
@@ -183,6 +185,16 @@ pub async fn subscribe(p: &Pusher, user_id: &str, s: &Subscription) -> Result<()
     .bind(s.p256dh.trim())
     .bind(s.auth.trim())
     .bind(now_ms())
+    .execute(p.db.writer())
+    .await?;
+    // A user's browsers are few; endless subscriptions would have the server post to
+    // push services on their behalf without end.
+    sqlx::query(
+        "DELETE FROM push_subscriptions WHERE user_id = $1 AND id NOT IN \
+         (SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)",
+    )
+    .bind(user_id)
+    .bind(MAX_BROWSERS)
     .execute(p.db.writer())
     .await?;
     Ok(())

@@ -145,6 +145,16 @@ async fn stars_are_personal_pins_are_shared_and_capped_and_unread_comes_back() {
             .await
             .expect_err("viewer");
         assert_eq!(err.code, ErrorCode::Forbidden);
+        let err = act(
+            &mut viewer,
+            "conversations/read",
+            &ws,
+            &ana,
+            &[("read", "0")],
+        )
+        .await
+        .expect_err("a viewer reads only");
+        assert_eq!(err.code, ErrorCode::Forbidden);
 
         // Read and unread.
         sqlx::query("UPDATE conversations SET unread_count = 0 WHERE id = $1")

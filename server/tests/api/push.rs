@@ -288,5 +288,25 @@ async fn pushes_are_encrypted_for_the_browser_signed_by_vapid_and_follow_prefere
             count(&app, "SELECT COUNT(*) FROM push_subscriptions", &[]).await,
             0
         );
+
+        // A user keeps at most ten browsers: the oldest make way.
+        for n in 0..12 {
+            agent
+                .call(
+                    "push/subscribe",
+                    &[
+                        ("endpoint", &format!("{services}browser-{n}")),
+                        ("p256dh", &b64(&[4; 65])),
+                        ("auth", &b64(&[1; 16])),
+                    ],
+                )
+                .await
+                .expect("subscribed");
+        }
+        let kept = "SELECT COUNT(*) FROM push_subscriptions WHERE user_id = $1";
+        assert_eq!(
+            count(&app, kept, &[agent_id.as_str()]).await,
+            push::MAX_BROWSERS
+        );
     }
 }
