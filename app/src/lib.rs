@@ -35,6 +35,7 @@ use crate::pages::{
     not_found::NotFound,
     notification_preferences::NotificationPreferencesPage,
     notifications::NotificationsPage,
+    quick_replies::QuickRepliesPage,
     search::SearchPage,
     settings::SettingsPage,
     starred::StarredPage,
@@ -99,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/channels") view=ChannelsPage />
                     <Route path=path!("settings/api-keys") view=ApiKeysPage />
                     <Route path=path!("settings/labels") view=LabelsPage />
+                    <Route path=path!("settings/quick-replies") view=QuickRepliesPage />
                     <Route path=path!("settings/assignment") view=AssignmentPage />
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />

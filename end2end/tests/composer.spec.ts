@@ -56,3 +56,31 @@ test("keyboard: j and k move through the list, Enter opens, r replies, ? lists t
   await owner.keyboard.press("Escape");
   await expect(owner.getByTestId("shortcuts")).toHaveCount(0);
 });
+
+test("a sent message shows at once as pending, then becomes the stored message and follows its status", async ({ browser, javaScriptEnabled, axe }) => {
+  test.skip(!javaScriptEnabled, "optimistic sending needs JavaScript");
+  const { owner, workspaceUrl } = await ownerAndAgent(browser, axe);
+  await customerWrites(owner, workspaceUrl, "+15550100721", "Noa Customer", "Where is it?");
+  await owner.getByTestId("conversation-row").filter({ hasText: "Noa Customer" }).locator("a").click();
+  await hydrated(owner, javaScriptEnabled);
+  // The server's answer is held back, to see what shows before it.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await owner.route("**/api/conversations/send-live", async (route) => {
+    await held;
+    await route.continue();
+  });
+  const text = owner.getByTestId("composer-text");
+  await text.fill("On its way!");
+  await text.press("Enter");
+  const mine = owner.getByTestId("message").filter({ hasText: "On its way!" });
+  await expect(mine).toHaveAttribute("data-id", /^local-/);
+  await expect(mine.getByTestId("message-status")).toHaveAttribute("data-status", "pending");
+  await expect(text).toHaveValue("");
+  const url = owner.url();
+  release();
+  await expect(mine).toHaveAttribute("data-id", /^msg_/);
+  await expect(mine.getByTestId("message-status")).toHaveAttribute("data-status", "read", { timeout: 20_000 });
+  await expect(mine).toHaveCount(1);
+  expect(owner.url()).toBe(url);
+});

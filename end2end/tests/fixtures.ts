@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Browser, type Page } from "@playwright/test";
+import { watchBrowser } from "./helpers";
 
 // WCAG 2.2 AA, as axe-core tags it.
 const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
@@ -82,6 +83,7 @@ export const test = base.extend<{ axe: Axe }>({
     async ({ page, browser, javaScriptEnabled }, use) => {
       const tracked: { page: Page; urls: string[] }[] = [];
       const track = (p: Page) => {
+        watchBrowser(p);
         const entry = { page: p, urls: [] as string[] };
         tracked.push(entry);
         p.on("framenavigated", (frame) => {

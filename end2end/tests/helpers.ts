@@ -26,9 +26,33 @@ export async function logOut(page: Page) {
   await expect(page).toHaveURL(/\/login$/);
 }
 
+const heard = new WeakMap<Page, string[]>();
+
+/**
+ * Keeps what the browser reports for `page` (script errors, console errors, failed
+ * requests), so a page that never hydrates says why. Every tracked page is watched.
+ */
+export function watchBrowser(page: Page) {
+  if (heard.has(page)) return;
+  const said: string[] = [];
+  heard.set(page, said);
+  page.on("pageerror", (e) => said.push(`${page.url()}: ${String(e)}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") said.push(`${page.url()}: ${m.type()}: ${m.text()}`);
+  });
+  page.on("requestfailed", (r) => {
+    // Leaving a page ends its live stream; that is not news.
+    if (!r.url().endsWith("/events")) said.push(`${r.url()}: ${r.failure()?.errorText}`);
+  });
+}
+
 /** Waits until the WASM bundle has hydrated the page (a no-op with JavaScript disabled). */
 export async function hydrated(page: Page, javaScriptEnabled: boolean) {
-  if (javaScriptEnabled) {
+  if (!javaScriptEnabled) return;
+  try {
     await expect(page.getByTestId("toasts")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
+  } catch (e) {
+    const said = (heard.get(page) ?? []).slice(-20).join("\n  ") || "nothing";
+    throw new Error(`${page.url()} did not hydrate; the browser said:\n  ${said}\n${String(e)}`);
   }
 }

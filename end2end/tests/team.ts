@@ -36,4 +36,11 @@ export async function customerWrites(page: Page, workspaceUrl: string, from: str
   await page.getByLabel("Message", { exact: true }).fill(text);
   await page.getByTestId("simulate-send").click();
   await expect(page).toHaveURL(/\/conversations$/);
+  // The Sandbox hands the message to the pipeline, which files it a moment later: live
+  // with JavaScript, on the next load without.
+  const row = page.getByTestId("conversation-row").filter({ hasText: name });
+  await expect(async () => {
+    if ((await row.count()) === 0) await page.reload();
+    await expect(row.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
 }

@@ -43,3 +43,27 @@ pub fn SubmitButton(label: &'static str, testid: &'static str) -> impl IntoView 
         </button>
     }
 }
+
+/// Text to put inside a `<textarea>` on a server-rendered page. Leptos writes a
+/// textarea's children as they are (as it does a `<script>`'s), but the browser reads
+/// them as text with character references: unescaped, a `</textarea>` in the text would
+/// end the element and the rest would be markup. Escaped, the browser shows the text
+/// exactly. Only for pages rendered on the server (islands set a textarea's value).
+pub fn textarea_text(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod textarea_tests {
+    use super::textarea_text;
+
+    #[test]
+    fn a_closing_tag_in_the_text_stays_text() {
+        assert_eq!(
+            textarea_text("a </textarea><script>x</script> & b"),
+            "a &lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt; &amp; b"
+        );
+    }
+}

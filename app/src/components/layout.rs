@@ -106,7 +106,7 @@ pub fn Sidebar(ctx: WorkspaceCtx) -> impl IntoView {
             aria-label="Main"
             class=move || if collapsed.get() { "w-16 shrink-0 bg-slate-900 p-2" } else { "w-full shrink-0 bg-slate-900 p-3 md:w-60" }
         >
-            <div class="mb-4 flex items-center justify-between">
+            <div class="mb-2 flex items-center justify-between md:mb-4">
                 <a href="/" class="px-2 text-lg font-bold text-white" class:hidden=move || collapsed.get()>"msgbuddy"</a>
                 <button
                     type="button"
@@ -119,7 +119,9 @@ pub fn Sidebar(ctx: WorkspaceCtx) -> impl IntoView {
                     {move || if collapsed.get() { "»" } else { "«" }}
                 </button>
             </div>
-            <ul class="space-y-1" class:hidden=move || collapsed.get()>
+            // A row of links at phone width, so the page starts near the top; a column beside
+            // it on wider screens.
+            <ul class="flex flex-wrap gap-1 md:flex-col" class:hidden=move || collapsed.get()>
                 {links}
                 {is_admin.then(|| view! {
                     <li>

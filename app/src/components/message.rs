@@ -195,7 +195,14 @@ pub fn MessageBubble(
                 {quote.map(|q| view! {
                     <blockquote class="mb-1 border-l-4 border-slate-300 pl-2 text-xs text-slate-600" data-testid="message-quote">{q}</blockquote>
                 })}
-                {content_view(&message.content)}
+                {match (message.deleted_at_ms, message.deleted_for_everyone) {
+                    (None, _) => content_view(&message.content),
+                    (Some(_), everyone) => view! {
+                        <p class="text-sm italic text-slate-600" data-testid="message-deleted">
+                            {if everyone { "This message was deleted for everyone." } else { "This message was deleted." }}
+                        </p>
+                    }.into_any(),
+                }}
                 {outbound.then(|| view! {
                     <div class="mt-1 flex items-center justify-end gap-2">
                         <StatusTick status />

@@ -103,11 +103,16 @@ pub fn ConversationsPage() -> impl IntoView {
                                 {error}
                                 <BulkResult done=query.read().get("bulk_done") failed=query.read().get("bulk_failed") />
                                 <ViewTabs base=base.clone() mode=mode current=view.clone() />
-                                <SavedViews base=base.clone() workspace_id=ws_id.clone() views=page.saved_views.clone() params=params.clone() />
-                                <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() labels=page.labels.clone() />
-                                {page.can_reply.then(|| view! {
-                                    <BulkBar workspace_id=ws_id.clone() test params=params.clone() assignees=page.assignees.clone() labels=page.labels.clone() can_assign />
-                                })}
+                                // At phone width the list comes straight after the views, and the
+                                // tools for it (saved views, filters, bulk changes) after the list.
+                                <div class="order-2 flex flex-col gap-4 md:order-none">
+                                    <SavedViews base=base.clone() workspace_id=ws_id.clone() views=page.saved_views.clone() params=params.clone() />
+                                    <FilterForm base=base.clone() test view=view.clone() params=params.clone() channels=page.channels.clone() assignees=page.assignees.clone() labels=page.labels.clone() />
+                                    {page.can_reply.then(|| view! {
+                                        <BulkBar workspace_id=ws_id.clone() test params=params.clone() assignees=page.assignees.clone() labels=page.labels.clone() can_assign />
+                                    })}
+                                </div>
+                                <div class="order-1 flex flex-col gap-4 md:order-none">
                                 <LiveConversations
                                     workspace_id=ws_id.clone()
                                     test
@@ -127,7 +132,10 @@ pub fn ConversationsPage() -> impl IntoView {
                                 {page.next.clone().map(|after| view! {
                                     <a href=format!("{base}?after={after}{mode}{more}") class="text-sm text-indigo-700 underline" data-testid="next-page">"More conversations"</a>
                                 })}
-                                {page.can_reply.then(|| view! { <StartForm workspace_id=ws_id.clone() channels=page.channels.iter().filter(|c| c.status == "good").cloned().collect() test /> })}
+                                </div>
+                                <div class="order-3 md:order-none">
+                                    {page.can_reply.then(|| view! { <StartForm workspace_id=ws_id.clone() channels=page.channels.iter().filter(|c| c.status == "good").cloned().collect() test /> })}
+                                </div>
                             </section>
                         }.into_any()
                     }

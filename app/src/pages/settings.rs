@@ -28,13 +28,14 @@ pub fn SettingsNav(current: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <nav aria-label="Settings" class="mb-6 flex gap-2 border-b border-slate-200">
+        <nav aria-label="Settings" class="mb-6 flex flex-wrap gap-2 border-b border-slate-200">
             {tab("General", base.clone(), "general")}
             {tab("Members", format!("{base}/members"), "members")}
             {tab("Invitations", format!("{base}/invitations"), "invitations")}
             {tab("Channels", format!("{base}/channels"), "channels")}
             {tab("API keys", format!("{base}/api-keys"), "api-keys")}
             {tab("Labels", format!("{base}/labels"), "labels")}
+            {tab("Quick replies", format!("{base}/quick-replies"), "quick-replies")}
             {tab("Assignment", format!("{base}/assignment"), "assignment")}
             <Show when=move || can_audit.get()>{tab("Audit log", format!("{base}/audit"), "audit")}</Show>
         </nav>

@@ -78,6 +78,14 @@ pub fn ThreadPage() -> impl IntoView {
                         let replying = query
                             .with_untracked(|q| q.get("reply"))
                             .and_then(|id| thread.messages.iter().find(|m| m.id == id).cloned());
+                        // `?quick=<id>`: the composer starts with that quick reply (no JavaScript).
+                        let prefill = query
+                            .with_untracked(|q| q.get("quick"))
+                            .and_then(|id| thread.quick_replies.iter().find(|r| r.id == id))
+                            .map(|r| r.filled(&c.contact_name, &thread.user_name));
+                        // WhatsApp after 24 hours without a word from the customer.
+                        let window_closed = c.has_window
+                            && c.window_closes_at_ms.is_none_or(|at| at <= now_ms());
                         let back = format!("/w/{ws_id}/conversations{}", if c.is_test { "?test=1" } else { "" });
                         view! {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
@@ -106,9 +114,6 @@ pub fn ThreadPage() -> impl IntoView {
                                         user_id=thread.user_id.clone()
                                     />
                                 })}
-                                {thread.older.clone().map(|before| view! {
-                                    <a href=format!("?before={before}") class="text-center text-sm text-indigo-700 underline" data-testid="older-messages">"Older messages"</a>
-                                })}
                                 <LiveThread
                                     workspace_id=ws_id.clone()
                                     conversation_id=c.id.clone()
@@ -117,10 +122,22 @@ pub fn ThreadPage() -> impl IntoView {
                                     starred=thread.starred.clone()
                                     pinned=thread.pinned.iter().map(|m| m.id.clone()).collect()
                                     forward_targets=thread.forward_targets.clone()
+                                    deletes_for_everyone=thread.deletes_for_everyone
+                                    older=thread.older.clone()
                                 />
                                 {error}
-                                {thread.can_reply.then(|| view! {
-                                    <Composer workspace_id=ws_id.clone() conversation=c.clone() replying=replying.clone() />
+                                {(thread.can_reply && window_closed).then(|| view! {
+                                    <super::thread_template::TemplateComposer workspace_id=ws_id.clone() conversation_id=c.id.clone() />
+                                })}
+                                {(thread.can_reply && !window_closed).then(|| view! {
+                                    <Composer
+                                        workspace_id=ws_id.clone()
+                                        conversation=c.clone()
+                                        replying=replying.clone()
+                                        prefill=prefill.clone()
+                                        quick_replies=thread.quick_replies.clone()
+                                        user_name=thread.user_name.clone()
+                                    />
                                     <AttachmentForm workspace_id=ws_id.clone() conversation_id=c.id.clone() />
                                 })}
                             </section>
@@ -133,12 +150,17 @@ pub fn ThreadPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn ThreadHeader(conversation: ConversationSummary) -> impl IntoView {
-    let now = std::time::SystemTime::now()
+/// The time now, on the server that renders this page.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+#[component]
+fn ThreadHeader(conversation: ConversationSummary) -> impl IntoView {
+    let now = now_ms();
     let window = conversation
         .has_window
         .then(|| match conversation.window_closes_at_ms {
@@ -165,7 +187,15 @@ fn Composer(
     conversation: ConversationSummary,
     /// The message this reply quotes, if any.
     replying: Option<MessageView>,
+    /// What the composer starts with (a quick reply chosen without JavaScript).
+    prefill: Option<String>,
+    quick_replies: Vec<msgbuddy_domain::quick_reply::QuickReply>,
+    user_name: String,
 ) -> impl IntoView {
+    let no_script_picker = (!quick_replies.is_empty()).then(|| {
+        let replying_to = replying.as_ref().map(|m| m.id.clone());
+        view! { <QuickReplyForm replies=quick_replies.clone() replying_to /> }
+    });
     let quote = replying.map(|m| {
         view! {
             <div class="flex items-start justify-between gap-2 border-l-4 border-indigo-300 bg-indigo-50 px-2 py-1 text-sm" data-testid="composer-quote">
@@ -178,7 +208,7 @@ fn Composer(
     view! {
         <form id=super::thread_draft::FORM_ID method="post" action=SendText::url() class="flex flex-col gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="composer">
             <CsrfField />
-            <input type="hidden" name="workspace_id" value=workspace_id />
+            <input type="hidden" name="workspace_id" value=workspace_id.clone() />
             <input type="hidden" name="conversation_id" value=conversation.id.clone() />
             {quote}
             <label for="composer-text" class="text-sm font-medium text-slate-700">"Message"</label>
@@ -191,12 +221,18 @@ fn Composer(
                 data-testid="composer-text"
                 aria-describedby="composer-hint"
                 class="w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
-            ></textarea>
+            >{prefill.map(|p| crate::components::forms::textarea_text(&p))}</textarea>
+            <super::thread_quick_replies::QuickReplyPicker
+                replies=quick_replies
+                contact_name=conversation.contact_name.clone()
+                agent_name=user_name.clone()
+            />
             <p id="composer-hint" class="text-xs text-slate-600">
                 "Send it to the customer, or keep it as a private note for the team: mention a teammate with @ and their name."
             </p>
-            <super::thread_draft::ComposerDraft conversation_id=conversation.id.clone() />
+            <super::thread_draft::ComposerDraft workspace_id=workspace_id.clone() conversation_id=conversation.id.clone() user_name=user_name.clone() />
             <div class="flex flex-wrap items-end justify-end gap-3">
+                <super::thread_emoji::EmojiPicker />
                 <div class="flex flex-col">
                     <label for="composer-send-at" class="text-xs font-medium text-slate-700">"Send later (UTC, optional)"</label>
                     <input
@@ -216,6 +252,32 @@ fn Composer(
                 </button>
             </div>
         </form>
+        {no_script_picker}
+    }
+}
+
+/// Puts a quick reply in the composer by reloading the thread with `?quick=<id>`: the way
+/// without JavaScript (with it, typing `/` is quicker).
+#[component]
+fn QuickReplyForm(
+    replies: Vec<msgbuddy_domain::quick_reply::QuickReply>,
+    /// Kept across the reload, so the reply still quotes its message.
+    replying_to: Option<String>,
+) -> impl IntoView {
+    view! {
+        <details class="rounded-lg bg-white p-3 text-sm shadow-sm" data-testid="quick-reply-insert">
+            <summary class="cursor-pointer text-indigo-700">"Insert a quick reply (or type / in the message)"</summary>
+            <form method="get" class="mt-2 flex flex-wrap items-end gap-2">
+                {replying_to.map(|id| view! { <input type="hidden" name="reply" value=id /> })}
+                <label for="quick-reply-choice" class="flex flex-col text-xs font-medium text-slate-700">
+                    "Quick reply"
+                    <select id="quick-reply-choice" name="quick" class="rounded-md border border-slate-300 px-2 py-1 text-sm" data-testid="quick-reply-choice">
+                        {replies.into_iter().map(|r| view! { <option value=r.id>"/" {r.shortcut}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm" data-testid="quick-reply-insert-submit">"Insert"</button>
+            </form>
+        </details>
     }
 }
 
@@ -281,13 +343,33 @@ fn LiveThread(
     pinned: Vec<String>,
     /// Conversations a message can be forwarded to: (id, label).
     forward_targets: Vec<(String, String)>,
+    /// The channel's provider can delete a message for the customer too.
+    deletes_for_everyone: bool,
+    /// The oldest message shown, when there are older ones to load.
+    older: Option<String>,
 ) -> impl IntoView {
     let targets = std::sync::Arc::new(forward_targets);
+    // Buttons that only work with JavaScript (Copy) appear once it runs.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let list = RwSignal::new(messages.into_iter().map(Live::new).collect::<Vec<_>>());
     let this = conversation_id.clone();
     on_live_event(move |e: &LiveEvent| apply(e, &this, list));
     let ws = workspace_id.clone();
+    // A page of older messages goes above the rest; any already here are not repeated.
+    let prepend = move |page: Vec<MessageView>| {
+        list.update(|l| {
+            let mut joined: Vec<Live> = page
+                .into_iter()
+                .filter(|m| l.iter().all(|x| x.message.id != m.id))
+                .map(Live::new)
+                .collect();
+            joined.append(l);
+            *l = joined;
+        })
+    };
     view! {
+        <super::thread_older::OlderMessages workspace_id=workspace_id.clone() conversation_id=conversation_id.clone() older ready prepend />
         <ol class="flex flex-col gap-2" data-testid="thread" aria-live="polite">
             <For each=move || list.get() key=|l| (l.message.id.clone(), l.message.content.files_ready()) let:live>
                 {
@@ -315,7 +397,8 @@ fn LiveThread(
                         }.into_any());
                         form
                     });
-                    let actions = Some(super::thread_marks::message_actions(super::thread_marks::ActionsFor {
+                    let standing = live.message.deleted_at_ms.is_none() && !super::thread_optimistic::is_local(&live.message);
+                    let actions = standing.then(|| super::thread_marks::message_actions(super::thread_marks::ActionsFor {
                         workspace_id: ws.clone(),
                         message_id: live.message.id.clone(),
                         starred: starred.contains(&live.message.id),
@@ -323,6 +406,11 @@ fn LiveThread(
                         can_reply,
                         quotable: live.message.provider_message_id.is_some(),
                         targets: targets.clone(),
+                        // A scheduled message is canceled instead; one being sent is refused with why.
+                        deletable: can_reply && live.message.scheduled_at_ms.is_none(),
+                        deletes_for_everyone,
+                        text: Some(live.message.content.preview()).filter(|t| !t.is_empty()),
+                        ready,
                     }));
                     // What it answers: the quoted message's words, if it is on this page.
                     let quote = live.message.reply_to.as_ref().map(|r| {
@@ -363,6 +451,32 @@ fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
             if list.with_untracked(|l| l.iter().all(|x| x.message.id != message.id)) {
                 list.update(|l| l.push(Live::new(message)));
             }
+        }
+        super::thread_optimistic::REPLACED => {
+            let local = e.data["local_id"].as_str().unwrap_or_default();
+            let Some(message) = e
+                .data
+                .get("message")
+                .and_then(|m| serde_json::from_value::<MessageView>(m.clone()).ok())
+            else {
+                return;
+            };
+            list.update(|l| {
+                // The live stream may have brought the stored message already.
+                let arrived = l.iter().any(|x| x.message.id == message.id);
+                match l.iter().position(|x| x.message.id == local) {
+                    Some(at) if arrived => {
+                        l.remove(at);
+                    }
+                    Some(at) => l[at] = Live::new(message),
+                    None if !arrived => l.push(Live::new(message)),
+                    None => {}
+                }
+            });
+        }
+        super::thread_optimistic::WITHDRAWN => {
+            let local = e.data["local_id"].as_str().unwrap_or_default();
+            list.update(|l| l.retain(|x| x.message.id != local));
         }
         "message.updated" => {
             let Some(message) = e

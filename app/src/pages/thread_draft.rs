@@ -10,12 +10,20 @@ pub const TEXT_ID: &str = "composer-text";
 pub const FORM_ID: &str = "composer";
 
 #[island]
-pub fn ComposerDraft(conversation_id: String) -> impl IntoView {
+pub fn ComposerDraft(
+    workspace_id: String,
+    conversation_id: String,
+    /// The member, named on a message shown before the server has it.
+    user_name: String,
+) -> impl IntoView {
     let ready = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    keep(conversation_id, ready);
+    {
+        super::thread_optimistic::take_over(workspace_id, conversation_id.clone(), user_name);
+        keep(conversation_id, ready);
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = conversation_id;
+    let _ = (workspace_id, conversation_id, user_name);
     view! {
         <Show when=move || ready.get()>
             <p class="text-xs text-slate-600" data-testid="composer-keys">
@@ -66,11 +74,20 @@ fn keep(conversation_id: String, ready: RwSignal<bool>) {
         }
     });
     let _ = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() != "Enter" || ev.shift_key() || ev.is_composing() || !is_composer(ev.target()) {
+        if ev.key() != "Enter"
+            || ev.shift_key()
+            || ev.is_composing()
+            || ev.default_prevented()
+            || !is_composer(ev.target())
+        {
+            return;
+        }
+        let Some(area) = text() else { return };
+        // The quick-reply list is open: its Enter inserts the reply.
+        if area.has_attribute(super::thread_quick_replies::OPEN_ATTR) {
             return;
         }
         ev.prevent_default();
-        let Some(area) = text() else { return };
         if area.value().trim().is_empty() {
             return;
         }

@@ -2,7 +2,9 @@
 //! and pin buttons, and "mark read" / "mark unread". Plain forms: they work without JavaScript.
 
 use crate::components::csrf::CsrfField;
-use crate::serverfns::marks::{ForwardMessage, MarkConversation, PinMessage, StarMessage};
+use crate::serverfns::marks::{
+    DeleteMessage, ForwardMessage, MarkConversation, PinMessage, StarMessage,
+};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use msgbuddy_domain::message::MessageView;
@@ -43,6 +45,14 @@ pub struct ActionsFor {
     pub quotable: bool,
     /// Conversations it can be forwarded to: (id, label).
     pub targets: std::sync::Arc<Vec<(String, String)>>,
+    /// The member may delete it (it has gone out, or came in).
+    pub deletable: bool,
+    /// The channel can delete it for the customer too.
+    pub deletes_for_everyone: bool,
+    /// Its words, for Copy.
+    pub text: Option<String>,
+    /// The page's JavaScript runs (Copy needs it).
+    pub ready: RwSignal<bool>,
 }
 
 /// Reply, forward, star and pin under a message.
@@ -111,16 +121,59 @@ pub fn message_actions(a: ActionsFor) -> ChildrenFn {
                 </details>
             }
         });
+        let copy = a.text.clone().map(|text| {
+            let ready = a.ready;
+            view! {
+                <Show when=move || ready.get()>
+                    {
+                        let text = text.clone();
+                        view! { <button type="button" class=SMALL data-testid="message-copy" on:click=move |_| copy_text(&text)>"Copy"</button> }
+                    }
+                </Show>
+            }
+        });
+        let delete = a.deletable.then(|| {
+            let everyone = a.deletes_for_everyone.then(|| view! {
+                <button type="submit" name="reach" value="everyone" class=SMALL data-testid="message-delete-everyone">"Delete for everyone"</button>
+            });
+            view! {
+                <details class="inline-block text-left" data-testid="message-delete">
+                    <summary class=SMALL>"Delete"</summary>
+                    <form method="post" action=DeleteMessage::url() class="mt-1 flex flex-col items-end gap-1">
+                        <CsrfField />
+                        <input type="hidden" name="workspace_id" value=ws.clone() />
+                        <input type="hidden" name="message_id" value=id.clone() />
+                        <button type="submit" name="reach" value="us" class=SMALL data-testid="message-delete-us">"Delete for us"</button>
+                        {everyone}
+                    </form>
+                </details>
+            }
+        });
         view! {
             <div class="mt-1 flex flex-wrap items-start justify-end gap-1" data-testid="message-actions">
                 {reply}
                 {forward}
+                {copy}
                 {star}
                 {pin}
+                {delete}
             </div>
         }
         .into_any()
     })
+}
+
+/// Puts a message's words on the clipboard, and says so.
+fn copy_text(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        use crate::components::toast::{ToastKind, show_toast};
+        // The promise settles later; a refusal (no permission) leaves the clipboard as it was.
+        let _ = window.navigator().clipboard().write_text(text);
+        show_toast(ToastKind::Success, "Copied to the clipboard.");
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
 }
 
 /// The conversation's pinned messages, each a link to it in the thread.

@@ -191,6 +191,12 @@ pub struct ThreadView {
     pub contact: msgbuddy_domain::message::ContactPanel,
     /// Conversations a message can be forwarded to: (id, "Contact (Channel)").
     pub forward_targets: Vec<(String, String)>,
+    /// The quick replies offered on this conversation's channel (none for read-only roles).
+    pub quick_replies: Vec<msgbuddy_domain::quick_reply::QuickReply>,
+    /// The member's own name, for `{{agent.name}}` in quick replies.
+    pub user_name: String,
+    /// The channel's provider can delete a message for the customer too.
+    pub deletes_for_everyone: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -257,6 +263,10 @@ pub async fn get_thread(
     } else {
         Vec::new()
     };
+    let quick_replies =
+        msgbuddy_inbox::quick_replies::offered(m.db(), &member, &conversation.channel_id).await?;
+    let deletes_for_everyone =
+        msgbuddy_messaging::deletion::supported(&m, &conversation.channel_id).await;
     let older = (list.len() as i64 == THREAD_PAGE)
         .then(|| list.first().map(|m| m.id.clone()))
         .flatten();
@@ -274,7 +284,43 @@ pub async fn get_thread(
         pinned: marks::pinned(m.db(), &member, &conversation_id).await?,
         contact,
         forward_targets,
+        quick_replies,
+        user_name: user.name,
+        deletes_for_everyone,
     })
+}
+
+/// A page of a thread's older messages, loaded as the member scrolls up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OlderPage {
+    /// Oldest first, all before the message asked for.
+    pub messages: Vec<MessageView>,
+    /// The id to ask with next, if there are more.
+    pub older: Option<String>,
+}
+
+#[server(input = GetUrl, endpoint = "conversations/older")]
+pub async fn older_messages(
+    workspace_id: String,
+    conversation_id: String,
+    before: String,
+) -> Result<OlderPage, AppError> {
+    use msgbuddy_domain::Permission;
+    let (_, member) = crate::server::member(&workspace_id, Permission::ConversationsView).await?;
+    let m = crate::server::messaging()?;
+    msgbuddy_inbox::access::conversation(&m, &member, &conversation_id).await?;
+    let messages = msgbuddy_messaging::messages::thread(
+        &m,
+        &member,
+        &conversation_id,
+        Some(&before),
+        THREAD_PAGE,
+    )
+    .await?;
+    let older = (messages.len() as i64 == THREAD_PAGE)
+        .then(|| messages.first().map(|m| m.id.clone()))
+        .flatten();
+    Ok(OlderPage { messages, older })
 }
 
 /// Reads the composer's "send later" (`2026-12-01T09:00` from a `datetime-local` input,
@@ -296,7 +342,48 @@ pub fn parse_send_at(raw: Option<&str>) -> Result<Option<i64>, AppError> {
         })
 }
 
-/// Sends a text in a conversation from the thread's composer, now or at `send_at` (UTC).
+/// Sends a text in a conversation from the thread's composer, now or at `send_at` (UTC),
+/// and marks the conversation read for the sender.
+#[cfg(feature = "ssr")]
+async fn compose(
+    workspace_id: &str,
+    conversation_id: &str,
+    content: msgbuddy_domain::message::Content,
+    send_at: Option<&str>,
+    reply_to: Option<&str>,
+) -> Result<MessageView, AppError> {
+    use crate::server::{member, messaging};
+    use msgbuddy_domain::Permission;
+    use msgbuddy_messaging::{conversations, messages};
+    let (user, member) = member(workspace_id, Permission::ConversationsReply).await?;
+    let m = messaging()?;
+    let conversation = msgbuddy_inbox::access::conversation(&m, &member, conversation_id).await?;
+    let at = parse_send_at(send_at)?;
+    let quoted = match reply_to.filter(|r| !r.is_empty()) {
+        Some(id) => {
+            Some(msgbuddy_inbox::replies::quotable(&m, &member, conversation_id, id).await?)
+        }
+        None => None,
+    };
+    let sent = messages::send_at(
+        &m,
+        messages::Sender {
+            member: &member,
+            user_id: Some(&user.id),
+            source: "inbox",
+            is_test: conversation.is_test,
+        },
+        messages::To::Conversation(conversation_id),
+        content,
+        quoted.as_deref(),
+        at,
+    )
+    .await?;
+    conversations::mark_read(&m, &member, conversation_id).await?;
+    Ok(sent)
+}
+
+/// The composer as a plain form: sends, then goes back to the thread.
 #[server(endpoint = "conversations/send")]
 pub async fn send_text(
     csrf_token: String,
@@ -309,38 +396,62 @@ pub async fn send_text(
     reply_to: Option<String>,
 ) -> Result<(), AppError> {
     crate::server::verify_csrf(&csrf_token).await?;
-    use crate::server::{member, messaging, redirect};
-    use msgbuddy_domain::Permission;
     use msgbuddy_domain::message::Content;
-    use msgbuddy_messaging::{conversations, messages};
-    let (user, member) = member(&workspace_id, Permission::ConversationsReply).await?;
-    let m = messaging()?;
-    let conversation = msgbuddy_inbox::access::conversation(&m, &member, &conversation_id).await?;
-    let at = parse_send_at(send_at.as_deref())?;
-    let quoted = match reply_to.as_deref().filter(|r| !r.is_empty()) {
-        Some(id) => {
-            Some(msgbuddy_inbox::replies::quotable(&m, &member, &conversation_id, id).await?)
-        }
-        None => None,
-    };
-    messages::send_at(
-        &m,
-        messages::Sender {
-            member: &member,
-            user_id: Some(&user.id),
-            source: "inbox",
-            is_test: conversation.is_test,
-        },
-        messages::To::Conversation(&conversation_id),
+    compose(
+        &workspace_id,
+        &conversation_id,
         Content::Text { body: text },
-        quoted.as_deref(),
-        at,
+        send_at.as_deref(),
+        reply_to.as_deref(),
     )
     .await?;
-    conversations::mark_read(&m, &member, &conversation_id).await?;
-    redirect(&format!(
-        "/w/{}/conversations/{conversation_id}",
-        member.workspace_id
+    crate::server::redirect(&format!(
+        "/w/{workspace_id}/conversations/{conversation_id}"
+    ));
+    Ok(())
+}
+
+/// The composer with JavaScript: sends and answers with the stored message (pending), so
+/// the page swaps its optimistic copy for the real one and follows its status live.
+#[server(endpoint = "conversations/send-live")]
+pub async fn send_text_live(
+    csrf_token: String,
+    workspace_id: String,
+    conversation_id: String,
+    text: String,
+) -> Result<MessageView, AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    let text = msgbuddy_domain::message::Content::Text { body: text };
+    compose(&workspace_id, &conversation_id, text, None, None).await
+}
+
+/// Sends an approved WhatsApp template (by name and language, with its parameters one
+/// per line): what reopens a conversation whose 24-hour window has closed.
+#[server(endpoint = "conversations/send-template")]
+pub async fn send_template(
+    csrf_token: String,
+    workspace_id: String,
+    conversation_id: String,
+    name: String,
+    language: String,
+    #[server(default)] parameters: Option<String>,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    let parameters = parameters
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let template = msgbuddy_domain::message::Content::Template {
+        name: name.trim().to_owned(),
+        language: language.trim().to_owned(),
+        parameters,
+    };
+    compose(&workspace_id, &conversation_id, template, None, None).await?;
+    crate::server::redirect(&format!(
+        "/w/{workspace_id}/conversations/{conversation_id}"
     ));
     Ok(())
 }

@@ -105,3 +105,26 @@ pub async fn forward_message(
     ));
     Ok(())
 }
+
+/// Deletes a message, for us (`reach` = `us`) or for the customer too (`everyone`), and
+/// goes back to its thread.
+#[server(endpoint = "messages/delete")]
+pub async fn delete_message(
+    csrf_token: String,
+    workspace_id: String,
+    message_id: String,
+    reach: String,
+) -> Result<(), AppError> {
+    crate::server::verify_csrf(&csrf_token).await?;
+    use crate::server::{member, messaging, redirect};
+    use msgbuddy_domain::Permission;
+    use msgbuddy_inbox::deletes::{Reach, delete};
+    let (_, member) = member(&workspace_id, Permission::ConversationsReply).await?;
+    let reach = Reach::parse(&reach)?;
+    let conversation = delete(&messaging()?, &member, &message_id, reach).await?;
+    redirect(&format!(
+        "/w/{workspace_id}/conversations/{}#m-{message_id}",
+        conversation.id
+    ));
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod marks;
 pub mod members;
 pub mod notes;
 pub mod notifications;
+pub mod quick_replies;
 pub mod saved_views;
 pub mod search;
 pub mod workspaces;

@@ -317,6 +317,21 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// How long after a message was sent the provider still deletes it for the customer
+    /// too ([`Provider::delete_for_everyone`]); `None` where it cannot delete messages.
+    fn deletes_within(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Deletes message `provider_message_id` (sent or received) for the customer too.
+    async fn delete_for_everyone(&self, _provider_message_id: &str) -> Result<(), ProviderError> {
+        Err(ProviderError::new(
+            ErrorClass::Permanent,
+            "unsupported",
+            "This channel cannot delete a message for the customer.",
+        ))
+    }
+
     /// Whether resending with the same `reference` is safe (the provider deduplicates on
     /// it), so a send interrupted by a crash can be completed instead of left unknown.
     fn idempotent_sends(&self) -> bool {

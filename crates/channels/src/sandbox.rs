@@ -146,6 +146,15 @@ impl Provider for Sandbox {
         &self.capabilities
     }
 
+    fn deletes_within(&self) -> Option<Duration> {
+        // As Telegram does, so deleting for everyone can be tried without a provider.
+        Some(Duration::from_secs(48 * 3600))
+    }
+
+    async fn delete_for_everyone(&self, _provider_message_id: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
     async fn validate(&self) -> Result<Validation, ProviderError> {
         Ok(Validation::Good {
             detail: "Sandbox: messages never leave this machine".to_owned(),

@@ -332,6 +332,30 @@ impl Provider for Telegram {
         }
     }
 
+    fn deletes_within(&self) -> Option<Duration> {
+        // Bots delete messages of a private chat, theirs and the customer's, for 48 hours.
+        Some(Duration::from_secs(48 * 3600))
+    }
+
+    async fn delete_for_everyone(&self, provider_message_id: &str) -> Result<(), ProviderError> {
+        let (chat, id) = provider_message_id
+            .split_once(':')
+            .and_then(|(c, m)| Some((c.parse::<i64>().ok()?, m.parse::<i64>().ok()?)))
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::Permanent,
+                    "bad_id",
+                    "This message has no Telegram chat and message id.",
+                )
+            })?;
+        self.call(
+            "deleteMessage",
+            &json!({ "chat_id": chat, "message_id": id }),
+        )
+        .await
+        .map(|_| ())
+    }
+
     fn verify_webhook(&self, request: &WebhookRequest<'_>) -> Verification {
         match request.header(SECRET_HEADER) {
             Some(given)

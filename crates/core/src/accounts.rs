@@ -197,7 +197,7 @@ pub async fn change_password(
     }
     rate_limit::clear(db, &attempts_key).await?;
     let new_hash = hash_password_async(new.expose().to_owned()).await?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(new_hash)
         .bind(now_ms())

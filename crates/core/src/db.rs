@@ -114,6 +114,18 @@ impl Db {
         &self.writer
     }
 
+    /// Begins a write transaction on the writer. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), waiting out another writer for the busy timeout: a deferred
+    /// transaction that reads first and writes later is refused outright (`SQLITE_BUSY`,
+    /// which no timeout waits out) when another connection wrote in between, and the job
+    /// store's pool (apalis) writes to the same file on its own schedule.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        })
+    }
+
     /// Applies every migration of this backend that has not run yet.
     pub async fn migrate(&self) -> Result<()> {
         let migrator = match self.backend {

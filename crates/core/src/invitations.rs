@@ -37,7 +37,7 @@ pub async fn create(
         created_at_ms: now,
         expires_at_ms: now + ttl_ms,
     };
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     sqlx::query(
         "INSERT INTO invitations (id, workspace_id, token_hash, email, role, invited_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -110,7 +110,7 @@ pub async fn revoke(
     invitation_id: &str,
 ) -> Result<()> {
     member.require(Permission::InvitationsManage)?;
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     let done = sqlx::query(
         "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
@@ -203,7 +203,7 @@ pub async fn accept(
             .into());
     }
     let now = now_ms();
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     // The suspension is checked again inside the transaction: a workspace suspended
     // between the preview and this point stays closed.
     let suspended: Option<i64> = sqlx::query("SELECT suspended_at FROM workspaces WHERE id = $1")

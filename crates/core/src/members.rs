@@ -88,7 +88,7 @@ pub async fn change_role(
     to: Role,
 ) -> Result<()> {
     member.require(Permission::MembersManage)?;
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     lock_workspace(&mut tx, &member.workspace_id).await?;
     let from = role_of(&mut tx, &member.workspace_id, user_id).await?;
     if from == to {
@@ -134,7 +134,7 @@ pub async fn change_role(
 
 pub async fn remove(bus: &EventBus, member: &Member, actor: &Actor, user_id: &str) -> Result<()> {
     member.require(Permission::MembersManage)?;
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     lock_workspace(&mut tx, &member.workspace_id).await?;
     let role = role_of(&mut tx, &member.workspace_id, user_id).await?;
     if !member.role.can_assign(role) {

@@ -51,7 +51,7 @@ pub async fn set_suspended(
     suspended: bool,
 ) -> Result<()> {
     require_admin(user)?;
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     let done = sqlx::query("UPDATE workspaces SET suspended_at = $1 WHERE id = $2")
         .bind(suspended.then(now_ms))
         .bind(workspace_id)

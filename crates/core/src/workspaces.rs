@@ -95,7 +95,7 @@ pub async fn create(
     let now = now_ms();
     let hours = serde_json::to_string(&BusinessHours::default())
         .map_err(|e| Error::internal(e.to_string()))?;
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     sqlx::query(
         "INSERT INTO workspaces (id, name, time_zone, default_language, business_hours, event_seq, created_by, created_at) \
          VALUES ($1, $2, 'UTC', 'en', $3, 0, $4, $5)",
@@ -168,7 +168,7 @@ pub async fn update_settings(
     }
     let hours =
         serde_json::to_string(&new.business_hours).map_err(|e| Error::internal(e.to_string()))?;
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     let mut pending = Pending::default();
     sqlx::query(
         "UPDATE workspaces SET name = $1, time_zone = $2, default_language = $3, business_hours = $4 WHERE id = $5",

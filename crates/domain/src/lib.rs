@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod message;
 pub mod notification;
+pub mod quick_reply;
 pub mod role;
 pub mod time;
 pub mod values;

@@ -420,6 +420,12 @@ pub struct MessageView {
     /// The provider's id of this message, once the provider has it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<String>,
+    /// When a member deleted it (its content is gone); `None` while it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at_ms: Option<i64>,
+    /// Deleted for the customer too, by the provider.
+    #[serde(default)]
+    pub deleted_for_everyone: bool,
 }
 
 /// One change in a message's status history.

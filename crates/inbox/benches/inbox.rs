@@ -234,7 +234,7 @@ async fn seed_inbox(
 ) -> Result<(), BoxError> {
     let t0: i64 = 1_700_000_000_000;
     let numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)";
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "{numbers} INSERT INTO contacts (id, workspace_id, is_test, name, phone, created_at, updated_at) \
          SELECT 'bct_' || i, $2, 0, 'Customer ' || i, '+1555' || i, $3, $3 FROM n"

@@ -74,7 +74,7 @@ pub async fn assign(
     action: Assign<'_>,
 ) -> Result<ConversationSummary> {
     member.require(Permission::ConversationsReply)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let current = access::current(&mut tx, member, id).await?;
     let actor = user_name(&mut tx, &member.user_id).await?;
     let (assignee, note) = match action {
@@ -192,7 +192,7 @@ pub async fn assign(
 /// Puts the open conversations of a member who left the workspace back in the pool, each
 /// with a note. Returns how many.
 pub async fn release(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<usize> {
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let name = user_name(&mut tx, user_id).await?;
     let rows = sqlx::query(
         "UPDATE conversations SET assignee_id = NULL, updated_at = $1 \

@@ -66,7 +66,7 @@ pub async fn save_rules(
     rules: AssignmentRules,
 ) -> Result<()> {
     member.require(Permission::SettingsEdit)?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let before = read_rules(&mut tx, &member.workspace_id).await?;
     if before == rules {
         return Ok(());
@@ -127,7 +127,7 @@ pub async fn set_capacity(
     capacity: Option<u32>,
 ) -> Result<()> {
     member.require(Permission::SettingsEdit)?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let role: Option<String> =
         sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(&member.workspace_id)
@@ -312,7 +312,7 @@ async fn assign_workspace_pool(
     mode: AutoAssign,
 ) -> Result<usize> {
     let now = now_ms();
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     lock_workspace(&mut tx, workspace_id).await?;
     let mut agents = candidates(&mut tx, workspace_id, now, true).await?;
     if agents.is_empty() {
@@ -429,7 +429,7 @@ async fn release_in_workspace(
     workspace_id: &str,
     due: &[(String, String, String, i64)],
 ) -> Result<usize> {
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     lock_workspace(&mut tx, workspace_id).await?;
     let mut pending = Pending::default();
     let mut released = 0;

@@ -2,7 +2,8 @@
 //! the demo owner's, Mia's is resolved, and Ravi waits in Unassigned, so a first run
 //! shows every view with something in it and a timeline with notes; and a few labels,
 //! one nested, on Ana's and Ravi's conversations; a private note on Ana's, her first
-//! message pinned and starred; and a saved view of the shipping questions.
+//! message pinned and starred; a saved view of the shipping questions; and two quick
+//! replies (`/thanks`, `/address`).
 
 use crate::assignment::{self, Assign};
 use crate::labels::{self, LabelForm};
@@ -108,5 +109,22 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
         &[("view", "all"), ("label", &shipping.id)],
     )
     .await?;
+    for (shortcut, body) in [
+        (
+            "thanks",
+            "Thank you for writing, {{contact.name}}! {{agent.name}} here, I'm on it.",
+        ),
+        (
+            "address",
+            "To change the delivery address, reply with the new address and the order number.",
+        ),
+    ] {
+        let form = crate::quick_replies::QuickReplyForm {
+            shortcut: shortcut.to_owned(),
+            body: body.to_owned(),
+            channel_ids: Vec::new(),
+        };
+        crate::quick_replies::create(m.db(), &owner, &actor, &form).await?;
+    }
     Ok(())
 }

@@ -169,7 +169,7 @@ pub async fn create(
     form: &LabelForm,
 ) -> Result<Label> {
     member.require(Permission::SettingsEdit)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let (name, colour, description, parent_id) = checked(&mut tx, member, None, form).await?;
     let created = Label {
         id: new_id("lbl"),
@@ -214,7 +214,7 @@ pub async fn update(
     form: &LabelForm,
 ) -> Result<Label> {
     member.require(Permission::SettingsEdit)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let before = find(&mut tx, &member.workspace_id, id).await?;
     let (name, colour, description, parent_id) = checked(&mut tx, member, Some(id), form).await?;
     let after = Label {
@@ -252,7 +252,7 @@ pub async fn update(
 /// Deletes a label, its children, and their places on conversations.
 pub async fn delete(m: &Messaging, member: &Member, actor: &Actor, id: &str) -> Result<()> {
     member.require(Permission::SettingsEdit)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let before = find(&mut tx, &member.workspace_id, id).await?;
     // Children first: not every backend's foreign keys cascade the same way within one
     // statement.
@@ -293,7 +293,7 @@ pub async fn set(
     on: bool,
 ) -> Result<ConversationSummary> {
     member.require(Permission::ConversationsReply)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     access::current(&mut tx, member, id).await?;
     let label = find(&mut tx, &member.workspace_id, label_id)
         .await

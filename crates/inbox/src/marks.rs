@@ -10,7 +10,7 @@ use msgbuddy_core::{Db, Error, Result};
 use msgbuddy_domain::message::{MessageView, StarredMessage};
 use msgbuddy_domain::{AppError, Permission};
 use msgbuddy_messaging::Messaging;
-use msgbuddy_messaging::messages::{VIEW, view};
+use msgbuddy_messaging::messages::{VIEW, VIEW_COLUMNS, view};
 use sqlx::{AnyConnection, Row};
 
 /// The most pinned messages a conversation keeps.
@@ -18,14 +18,15 @@ pub const MAX_PINS: i64 = 3;
 /// The most starred messages the Starred page lists.
 const STARRED_PAGE: i64 = 200;
 
-/// The conversation of message `message_id`, if the member may see it; 404 otherwise.
+/// The conversation of message `message_id`, if the member may see it and it was not
+/// deleted; 404 otherwise.
 async fn conversation_of(
     conn: &mut AnyConnection,
     member: &Member,
     message_id: &str,
 ) -> Result<String> {
     let conversation_id: String =
-        sqlx::query("SELECT conversation_id FROM messages WHERE id = $1 AND workspace_id = $2")
+        sqlx::query("SELECT conversation_id FROM messages WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL")
             .bind(message_id)
             .bind(&member.workspace_id)
             .fetch_optional(&mut *conn)
@@ -39,7 +40,7 @@ async fn conversation_of(
 /// Stars (`on`) or unstars a message for the member; returns its conversation.
 pub async fn star(db: &Db, member: &Member, message_id: &str, on: bool) -> Result<String> {
     member.require(Permission::ConversationsView)?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let conversation_id = conversation_of(&mut tx, member, message_id).await?;
     if on {
         sqlx::query(
@@ -93,8 +94,8 @@ pub async fn starred(db: &Db, member: &Member) -> Result<Vec<StarredMessage>> {
         .map(|row| {
             Ok(StarredMessage {
                 message: view(row)?,
-                contact_name: row.try_get(14)?,
-                starred_at_ms: row.try_get(15)?,
+                contact_name: row.try_get(VIEW_COLUMNS)?,
+                starred_at_ms: row.try_get(VIEW_COLUMNS + 1)?,
             })
         })
         .collect()
@@ -118,7 +119,7 @@ pub async fn starred_in(db: &Db, member: &Member, conversation_id: &str) -> Resu
 /// conversation.
 pub async fn pin(m: &Messaging, member: &Member, message_id: &str, on: bool) -> Result<String> {
     member.require(Permission::ConversationsReply)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let conversation_id = conversation_of(&mut tx, member, message_id).await?;
     let changed = if on {
         let pins: i64 =
@@ -193,7 +194,7 @@ pub async fn pinned(db: &Db, member: &Member, conversation_id: &str) -> Result<V
 /// and answers it). The count is the team's, so it is for those who may reply.
 pub async fn set_read(db: &Db, member: &Member, conversation_id: &str, read: bool) -> Result<()> {
     member.require(Permission::ConversationsReply)?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     access::current(&mut tx, member, conversation_id).await?;
     let sql = if read {
         "UPDATE conversations SET unread_count = 0 WHERE id = $1"

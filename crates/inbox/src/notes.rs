@@ -36,7 +36,7 @@ pub async fn add(
     if body.chars().count() > MAX_NOTE_CHARS {
         return Err(AppError::invalid_field("text", "A note is at most 4,000 characters.").into());
     }
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let current = access::current(&mut tx, member, conversation_id).await?;
     let author = user_name(&mut tx, &member.user_id).await?;
     let note = timeline::write(

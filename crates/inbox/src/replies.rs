@@ -70,6 +70,9 @@ pub async fn forward(
         )
         .into());
     }
+    if original.deleted_at_ms.is_some() {
+        return Err(AppError::invalid_field("message_id", "This message was deleted.").into());
+    }
     let content = match original.content {
         c @ (Content::Text { .. } | Content::Location(_) | Content::Contacts { .. }) => c,
         // msgbuddy's own copy of the file goes out again; the provider's id is the other

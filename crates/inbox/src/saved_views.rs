@@ -59,7 +59,7 @@ pub async fn save(
     member.require(Permission::ConversationsView)?;
     let name = checked_name(name)?;
     let query = query_string(fields)?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let kept: i64 =
         sqlx::query("SELECT COUNT(*) FROM saved_views WHERE workspace_id = $1 AND user_id = $2")
             .bind(&member.workspace_id)

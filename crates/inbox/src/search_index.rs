@@ -31,7 +31,7 @@ pub async fn index_batch(db: &Db) -> Result<u64> {
     }
     // The single writer connection serialises this with every insert into `messages`, so
     // no rowid below the new cursor can appear after it is read.
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let through: i64 = sqlx::query("SELECT indexed_through FROM search_cursor")
         .fetch_one(&mut *tx)
         .await?

@@ -84,7 +84,7 @@ pub async fn set(
     member.require(Permission::ConversationsReply)?;
     let now = now_ms();
     let snoozed_until = change.snoozed_until(now)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let current = access::current(&mut tx, member, id).await?;
     if current.status == change.status() && current.snoozed_until == snoozed_until {
         drop(tx);
@@ -136,7 +136,7 @@ pub async fn set(
 /// many woke.
 pub async fn wake_due(m: &Messaging) -> Result<usize> {
     let now = now_ms();
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     // One statement claims them: a second instance finds them open already.
     let rows = sqlx::query(
         "UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = $1 \

@@ -376,7 +376,7 @@ async fn raw_inserts(db: &Db) -> Result<f64, BoxError> {
     let body = "x".repeat(200);
     let start = Instant::now();
     for batch in 0..ROWS / BATCH {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let sql = format!(
             "INSERT INTO bench_raw (id, workspace_id, body, at) VALUES {}",
             msgbuddy_core::db::placeholders(BATCH, 4, 1)

@@ -382,7 +382,7 @@ async fn record_change(
     before: Option<serde_json::Value>,
 ) -> Result<()> {
     forget(m, &row.id);
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     audit::record(
         &mut tx,
         actor,

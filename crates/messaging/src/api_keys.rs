@@ -124,7 +124,7 @@ pub async fn create(
     let prefix = format!("{}…", &secret[..12]);
     let id = new_id("key");
     let now = now_ms();
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     sqlx::query(
         "INSERT INTO api_keys (id, workspace_id, name, mode, prefix, key_hash, rate_per_minute, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -171,7 +171,7 @@ pub async fn create(
 
 pub async fn revoke(m: &Messaging, member: &Member, actor: &Actor, id: &str) -> Result<()> {
     member.require(Permission::SettingsEdit)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(id)

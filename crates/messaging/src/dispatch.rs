@@ -404,7 +404,7 @@ async fn write_outcomes(
     done: Vec<Done>,
 ) -> Result<()> {
     let now = now_ms();
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let mut pending = Pending::default();
     let mut changes = StatusChanges::default();
     let mut accepted = Vec::new();
@@ -643,7 +643,7 @@ async fn reconcile_interrupted(m: &Messaging, settings: &Settings) -> Result<()>
     let code = "unconfirmed";
     let text = "msgbuddy stopped while sending this message and the provider never confirmed it. \
                 It may or may not have been delivered; check before retrying.";
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let mut pending = Pending::default();
     for row in expired {
         let id: String = row.try_get(0)?;

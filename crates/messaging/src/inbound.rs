@@ -160,7 +160,7 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
     deliveries.sort_by(|a, b| a.id.cmp(&b.id));
     let count = deliveries.len();
     let mut channels: HashMap<String, Option<Loaded>> = HashMap::new();
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let mut changes = StatusChanges::default();
     let mut statuses = Vec::new();
     let mut read = vec![false; deliveries.len()];

@@ -85,7 +85,7 @@ async fn insert(db: &Db, rows: &[&NewDelivery]) -> Result<()> {
          VALUES {} ON CONFLICT (channel_account_id, body_hash) DO NOTHING",
         placeholders(rows.len(), COLUMNS, 1)
     );
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut query = sqlx::query(sqlx::AssertSqlSafe(positional(&tx, sql)));
     for d in rows {
         query = query

@@ -16,6 +16,7 @@ pub mod api;
 pub mod api_keys;
 pub mod contacts;
 pub mod conversations;
+pub mod deletion;
 pub mod demo;
 pub mod dispatch;
 pub mod idempotency;

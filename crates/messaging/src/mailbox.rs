@@ -55,7 +55,7 @@ async fn poll_one(m: &Messaging, channel_id: &str, cursor: Option<&str>) -> Resu
         }
     };
     let now = now_ms();
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let mut stored = 0;
     for raw in &polled.messages {
         let done = sqlx::query(
@@ -84,7 +84,7 @@ async fn poll_one(m: &Messaging, channel_id: &str, cursor: Option<&str>) -> Resu
 }
 
 async fn mark_invalid(m: &Messaging, channel: &accounts::Loaded, reason: &str) -> Result<()> {
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let mut pending = Pending::default();
     sqlx::query("UPDATE channel_accounts SET status = $1, status_detail = $2, updated_at = $3 WHERE id = $4")
         .bind(accounts::STATUS_INVALID)

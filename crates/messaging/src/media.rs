@@ -313,7 +313,7 @@ async fn replace_content(
     content: &Content,
 ) -> Result<()> {
     let content = serde_json::to_string(content).map_err(|e| Error::internal(e.to_string()))?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     sqlx::query("UPDATE messages SET content = $1, updated_at = $2 WHERE id = $3")
         .bind(content)
         .bind(now_ms())

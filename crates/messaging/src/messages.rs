@@ -46,8 +46,12 @@ pub struct Sender<'a> {
 /// `WHERE` and `ORDER BY`.
 pub const VIEW: &str = "SELECT m.id, m.conversation_id, m.channel_account_id, m.direction, m.content, m.status, \
      m.error_code, m.error_message, u.name, m.created_at, m.is_test, m.scheduled_at, m.reply_to, \
-     m.provider_message_id \
+     m.provider_message_id, m.deleted_at, m.deleted_for \
      FROM messages m LEFT JOIN users u ON u.id = m.sent_by";
+
+/// How many columns [`VIEW`] selects: a query that adds its own after them reads those
+/// from this index on.
+pub const VIEW_COLUMNS: usize = 16;
 
 /// A message row read with [`VIEW`].
 pub fn view(row: &AnyRow) -> Result<MessageView> {
@@ -73,6 +77,8 @@ pub fn view(row: &AnyRow) -> Result<MessageView> {
         scheduled_at_ms: row.try_get(11)?,
         reply_to: row.try_get(12)?,
         provider_message_id: row.try_get(13)?,
+        deleted_at_ms: row.try_get(14)?,
+        deleted_for_everyone: row.try_get::<Option<String>, _>(15)?.as_deref() == Some("everyone"),
     })
 }
 
@@ -386,7 +392,7 @@ async fn prepare(
 /// `canceled`. A message the dispatcher has already taken cannot be canceled.
 pub async fn cancel_scheduled(m: &Messaging, member: &Member, id: &str) -> Result<MessageView> {
     member.require(Permission::ConversationsReply)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let row = sqlx::query(
         "SELECT conversation_id, is_test FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound'",
     )
@@ -541,7 +547,7 @@ pub async fn history(m: &Messaging, member: &Member, id: &str) -> Result<Vec<Sta
 /// Sends a failed message again ("Retry"): back to pending with a fresh set of attempts.
 pub async fn retry(m: &Messaging, member: &Member, id: &str) -> Result<MessageView> {
     member.require(Permission::ConversationsReply)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let row = sqlx::query(
         "SELECT conversation_id, is_test FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound' AND status = 'failed'",
     )

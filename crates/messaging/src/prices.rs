@@ -78,7 +78,7 @@ pub async fn set(
 ) -> Result<()> {
     member.require(Permission::SettingsEdit)?;
     let micros = parse(price)?;
-    let mut tx = m.db().writer().begin().await?;
+    let mut tx = m.db().begin_write().await?;
     let before = format(of(&mut tx, &member.workspace_id, kind).await?);
     sqlx::query(
         "INSERT INTO channel_prices (workspace_id, kind, price) VALUES ($1, $2, $3) \

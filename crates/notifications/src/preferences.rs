@@ -33,7 +33,7 @@ pub async fn all(db: &Db, member: &Member) -> Result<Vec<Preference>> {
 /// Keeps the member's preferences: every kind, as given (a kind left out is off both
 /// ways, as an unticked form field is).
 pub async fn save(db: &Db, member: &Member, preferences: &[Preference]) -> Result<()> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     for kind in NotificationKind::ALL {
         let p = preferences
             .iter()

@@ -108,6 +108,8 @@ async fn shutdown_waits_for_a_job_in_flight_to_finish() {
 
         // Hold up the job's write so it is still running when shutdown comes: SQLite has
         // one writer connection, so holding it is enough; PostgreSQL needs a table lock.
+        // A deferred transaction: it holds the connection without locking the file, which
+        // apalis's own pool still writes to.
         let mut blocker = db.writer().begin().await.expect("blocking transaction");
         if backend == msgbuddy_core::Backend::Postgres {
             sqlx::query("LOCK TABLE invitations IN ACCESS EXCLUSIVE MODE")

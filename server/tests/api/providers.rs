@@ -487,6 +487,61 @@ async fn whatsapp_connects_receives_sends_and_tracks_statuses_in_metas_formats()
             last["template"]["components"][0]["parameters"][1]["text"],
             "TR-204821"
         );
+
+        // In the inbox, that conversation's composer is the template form (its window
+        // never opened), and what it sends is a template with the parameters given.
+        let closed = single(
+            &app,
+            "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.phone = $1",
+            "+16505550000",
+        )
+        .await;
+        let (_, html) = owner.page(&format!("/w/{ws}/conversations/{closed}")).await;
+        assert!(html.contains("data-testid=\"template-composer\""));
+        assert!(!html.contains("data-testid=\"composer-text\""));
+        let err = owner
+            .call(
+                "conversations/send-template",
+                &[
+                    ("workspace_id", &ws),
+                    ("conversation_id", &closed),
+                    ("name", "  "),
+                    ("language", "en"),
+                ],
+            )
+            .await
+            .expect_err("no name");
+        assert_eq!(err.details.expect("details")["field"], "template");
+        owner
+            .call(
+                "conversations/send-template",
+                &[
+                    ("workspace_id", &ws),
+                    ("conversation_id", &closed),
+                    ("name", "delivery_update"),
+                    ("language", "en_US"),
+                    ("parameters", "Nayeem\r\n\r\n  Tuesday \r\n"),
+                ],
+            )
+            .await
+            .expect("template sent from the inbox");
+        settle(&app, 5).await;
+        let requests = meta.received_requests().await.expect("recorded");
+        let last: Value = serde_json::from_slice(
+            &requests
+                .iter()
+                .rev()
+                .find(|r| r.url.path().ends_with("/messages"))
+                .expect("send")
+                .body,
+        )
+        .expect("json");
+        assert_eq!(last["template"]["name"], "delivery_update");
+        assert_eq!(last["template"]["language"]["code"], "en_US");
+        let parameters = &last["template"]["components"][0]["parameters"];
+        assert_eq!(parameters[0]["text"], "Nayeem");
+        assert_eq!(parameters[1]["text"], "Tuesday");
+        assert!(parameters.get(2).is_none());
     }
 }
 
@@ -802,6 +857,116 @@ async fn telegram_registers_its_webhook_with_a_secret_and_speaks_the_bot_api() {
             .await
             .expect("get");
         assert_eq!(res.bytes().await.expect("bytes").as_ref(), JPEG);
+
+        // Deleting for everyone is Telegram's deleteMessage. Where Telegram refuses, the
+        // message stays as it was and the member reads Telegram's reason.
+        Mock::given(method("POST"))
+            .and(path(format!("/bot{token}/deleteMessage")))
+            .and(body_string_contains("\"message_id\":55"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({ "ok": true, "result": true })),
+            )
+            .mount(&bot)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/bot{token}/deleteMessage")))
+            .and(body_string_contains("\"message_id\":1367"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "ok": false,
+                "error_code": 400, "description": "Bad Request: message can't be deleted for everyone" })))
+            .mount(&bot)
+            .await;
+        let ours = single(
+            &app,
+            "SELECT id FROM messages WHERE provider_message_id = $1",
+            "1111111:55",
+        )
+        .await;
+        // Telegram's 48 hours count from the message's own date (this one is from 2015).
+        let old = single(
+            &app,
+            "SELECT id FROM messages WHERE provider_message_id = $1",
+            "1111111:1365",
+        )
+        .await;
+        let err = owner
+            .call(
+                "messages/delete",
+                &[
+                    ("workspace_id", &ws),
+                    ("message_id", &old),
+                    ("reach", "everyone"),
+                ],
+            )
+            .await
+            .expect_err("too old");
+        assert!(err.message.contains("within 48 hours"), "{}", err.message);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        let fresh = serde_json::to_vec(&json!({ "update_id": 10002, "message": {
+            "message_id": 1367, "from": { "id": 1111111, "is_bot": false, "first_name": "Test" },
+            "chat": { "id": 1111111, "type": "private", "first_name": "Test" }, "date": now,
+            "text": "Forget what I said" } }))
+        .expect("json");
+        let secret_header = [("x-telegram-bot-api-secret-token", secret.clone())];
+        assert_eq!(post(&app, &hook, fresh, &secret_header).await.0, 200);
+        settle(&app, 5).await;
+        let theirs = single(
+            &app,
+            "SELECT id FROM messages WHERE provider_message_id = $1",
+            "1111111:1367",
+        )
+        .await;
+        let err = owner
+            .call(
+                "messages/delete",
+                &[
+                    ("workspace_id", &ws),
+                    ("message_id", &theirs),
+                    ("reach", "everyone"),
+                ],
+            )
+            .await
+            .expect_err("Telegram refuses");
+        assert!(
+            err.message
+                .contains("message can't be deleted for everyone"),
+            "{}",
+            err.message
+        );
+        let standing = "SELECT COUNT(*) FROM messages WHERE id = $1 AND deleted_at IS NULL AND preview = 'Forget what I said'";
+        assert_eq!(crate::helpers::count(&app, standing, &[&theirs]).await, 1);
+        owner
+            .call(
+                "messages/delete",
+                &[
+                    ("workspace_id", &ws),
+                    ("message_id", &ours),
+                    ("reach", "everyone"),
+                ],
+            )
+            .await
+            .expect("deleted for everyone");
+        let requests = bot.received_requests().await.expect("recorded");
+        let deleted: Value = serde_json::from_slice(
+            &requests
+                .iter()
+                .rfind(|r| r.url.path().ends_with("/deleteMessage"))
+                .expect("deleteMessage")
+                .body,
+        )
+        .expect("json");
+        assert_eq!(deleted, json!({ "chat_id": 1_111_111, "message_id": 55 }));
+        assert_eq!(
+            single(
+                &app,
+                "SELECT deleted_for FROM messages WHERE id = $1",
+                &ours
+            )
+            .await,
+            "everyone"
+        );
     }
 }
 

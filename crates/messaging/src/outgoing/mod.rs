@@ -154,7 +154,7 @@ struct Placed<'a> {
 /// An error is the transaction's own.
 async fn write(bus: &EventBus, drafts: &[&Draft]) -> Result<Vec<Result<MessageView>>> {
     let now = now_ms();
-    let mut tx = bus.db().writer().begin().await?;
+    let mut tx = bus.db().begin_write().await?;
     let mut recipients = Recipients::find(&mut tx, drafts).await?;
     // The rules first, against what exists: a refused send creates nothing.
     let mut results: Vec<Option<Result<MessageView>>> = drafts
@@ -196,6 +196,8 @@ async fn write(bus: &EventBus, drafts: &[&Draft]) -> Result<Vec<Result<MessageVi
             scheduled_at_ms: draft.at_ms,
             reply_to: draft.reply_to.clone(),
             provider_message_id: None,
+            deleted_at_ms: None,
+            deleted_for_everyone: false,
         };
         *result = Some(Ok(view.clone()));
         placed.push(Placed {
