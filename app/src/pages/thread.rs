@@ -355,6 +355,7 @@ fn LiveThread(
     let list = RwSignal::new(messages.into_iter().map(Live::new).collect::<Vec<_>>());
     let this = conversation_id.clone();
     on_live_event(move |e: &LiveEvent| apply(e, &this, list));
+    super::thread_optimistic::on_local(move |l| apply_local(l, list));
     let ws = workspace_id.clone();
     // A page of older messages goes above the rest; any already here are not repeated.
     let prepend = move |page: Vec<MessageView>| {
@@ -428,6 +429,27 @@ fn LiveThread(
     }
 }
 
+/// What the composer's optimistic send changes in this thread.
+fn apply_local(local: &super::thread_optimistic::Local, list: RwSignal<Vec<Live>>) {
+    use super::thread_optimistic::Local;
+    match local {
+        Local::Sending(copy) => list.update(|l| l.push(Live::new(copy.clone()))),
+        Local::Stored { local_id, message } => list.update(|l| {
+            // The live stream may have brought the stored message already.
+            let arrived = l.iter().any(|x| x.message.id == message.id);
+            match l.iter().position(|x| &x.message.id == local_id) {
+                Some(at) if arrived => {
+                    l.remove(at);
+                }
+                Some(at) => l[at] = Live::new(message.clone()),
+                None if !arrived => l.push(Live::new(message.clone())),
+                None => {}
+            }
+        }),
+        Local::Refused { local_id } => list.update(|l| l.retain(|x| &x.message.id != local_id)),
+    }
+}
+
 /// What a live event changes in this thread: a new message, or a status moving forward.
 fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
     if e.data.get("conversation_id").and_then(|v| v.as_str()) != Some(conversation_id)
@@ -449,34 +471,19 @@ fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
                 return;
             };
             if list.with_untracked(|l| l.iter().all(|x| x.message.id != message.id)) {
-                list.update(|l| l.push(Live::new(message)));
-            }
-        }
-        super::thread_optimistic::REPLACED => {
-            let local = e.data["local_id"].as_str().unwrap_or_default();
-            let Some(message) = e
-                .data
-                .get("message")
-                .and_then(|m| serde_json::from_value::<MessageView>(m.clone()).ok())
-            else {
-                return;
-            };
-            list.update(|l| {
-                // The live stream may have brought the stored message already.
-                let arrived = l.iter().any(|x| x.message.id == message.id);
-                match l.iter().position(|x| x.message.id == local) {
-                    Some(at) if arrived => {
-                        l.remove(at);
+                list.update(|l| {
+                    // Our own message, back from the server before the answer to the send:
+                    // it takes the place of the copy shown while sending.
+                    let copy = l.iter().position(|x| {
+                        super::thread_optimistic::is_local(&x.message)
+                            && x.message.content == message.content
+                    });
+                    match copy {
+                        Some(at) => l[at] = Live::new(message),
+                        None => l.push(Live::new(message)),
                     }
-                    Some(at) => l[at] = Live::new(message),
-                    None if !arrived => l.push(Live::new(message)),
-                    None => {}
-                }
-            });
-        }
-        super::thread_optimistic::WITHDRAWN => {
-            let local = e.data["local_id"].as_str().unwrap_or_default();
-            list.update(|l| l.retain(|x| x.message.id != local));
+                });
+            }
         }
         "message.updated" => {
             let Some(message) = e

@@ -5,17 +5,53 @@
 //! Scheduled sends and quoted replies go the plain way (a form post), as does everything
 //! without JavaScript.
 //!
-//! The composer and the thread are separate islands: they talk through the page's live
-//! event subscribers with two local events, [`REPLACED`] and [`WITHDRAWN`].
+//! The composer and the thread are separate islands: the composer tells the thread what
+//! happens to a message it sends through [`on_local`] (typed, not JSON: the bundle
+//! carries no serialiser for messages).
 
 use msgbuddy_domain::message::MessageView;
 
 /// The start of a not-yet-stored message's id.
 pub const LOCAL_PREFIX: &str = "local-";
-/// `{ local_id, message }`: the stored message takes the local copy's place.
-pub const REPLACED: &str = "local.message_replaced";
-/// `{ local_id }`: the send was refused; the local copy goes.
-pub const WITHDRAWN: &str = "local.message_withdrawn";
+
+/// What happens to a message the composer sends.
+#[derive(Debug, Clone)]
+pub enum Local {
+    /// Shown at once, as pending, under a local id.
+    Sending(MessageView),
+    /// The server stored it: the stored message takes the local copy's place.
+    Stored {
+        local_id: String,
+        message: MessageView,
+    },
+    /// The server refused it: the local copy goes.
+    Refused { local_id: String },
+}
+
+#[cfg(feature = "hydrate")]
+type Listener = std::rc::Rc<dyn Fn(&Local)>;
+
+// The browser runs the WASM on one thread, so a thread-local list is the page's list.
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static LISTENERS: std::cell::RefCell<Vec<Listener>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Calls `listener` for each [`Local`] of this page. Does nothing during server rendering.
+pub fn on_local(listener: impl Fn(&Local) + 'static) {
+    #[cfg(feature = "hydrate")]
+    LISTENERS.with(|l| l.borrow_mut().push(std::rc::Rc::new(listener)));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = listener;
+}
+
+#[cfg(feature = "hydrate")]
+fn tell(local: Local) {
+    let listeners: Vec<Listener> = LISTENERS.with(|l| l.borrow().clone());
+    for listener in listeners {
+        listener(&local);
+    }
+}
 
 /// Whether `message` is a local copy, not yet stored (it has no actions).
 pub fn is_local(message: &MessageView) -> bool {
@@ -25,7 +61,6 @@ pub fn is_local(message: &MessageView) -> bool {
 /// Takes over the composer's Send for this conversation.
 #[cfg(feature = "hydrate")]
 pub fn take_over(workspace_id: String, conversation_id: String, user_name: String) {
-    use crate::components::live::{LiveEvent, publish};
     use crate::components::toast::{ToastKind, show_toast};
     use leptos::prelude::*;
     use msgbuddy_domain::message::{Content, DeliveryStatus, Direction};
@@ -84,30 +119,21 @@ pub fn take_over(workspace_id: String, conversation_id: String, user_name: Strin
             deleted_at_ms: None,
             deleted_for_everyone: false,
         };
-        publish(&LiveEvent {
-            name: "message.created".to_owned(),
-            data: serde_json::json!({ "conversation_id": conversation_id, "message": copy }),
-        });
+        tell(Local::Sending(copy));
         area.set_value("");
         let (ws, id) = (workspace_id.clone(), conversation_id.clone());
         leptos::task::spawn_local(async move {
             let answer = crate::serverfns::conversations::send_text_live(
                 crate::components::csrf::csrf_token(),
                 ws,
-                id.clone(),
+                id,
                 text.clone(),
             )
             .await;
             match answer {
-                Ok(message) => publish(&LiveEvent {
-                    name: REPLACED.to_owned(),
-                    data: serde_json::json!({ "conversation_id": id, "local_id": local_id, "message": message }),
-                }),
+                Ok(message) => tell(Local::Stored { local_id, message }),
                 Err(e) => {
-                    publish(&LiveEvent {
-                        name: WITHDRAWN.to_owned(),
-                        data: serde_json::json!({ "conversation_id": id, "local_id": local_id }),
-                    });
+                    tell(Local::Refused { local_id });
                     // The words come back (and into the kept draft), unless new ones
                     // were typed meanwhile.
                     if let Some(area) = super::composer_caret::composer()

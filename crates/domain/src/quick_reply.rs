@@ -41,7 +41,7 @@ pub struct Shortcut(String);
 
 impl Shortcut {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let raw = raw.trim().trim_start_matches('/').to_lowercase();
+        let raw = raw.trim().trim_start_matches('/').to_ascii_lowercase();
         let ok = !raw.is_empty()
             && raw.chars().count() <= MAX_SHORTCUT_CHARS
             && raw
@@ -96,7 +96,7 @@ pub fn typed_shortcut(before_caret: &str) -> Option<&str> {
 
 /// The replies whose shortcut starts with `typed` (case-insensitive), shortest first.
 pub fn matching<'a>(replies: &'a [QuickReply], typed: &str) -> Vec<&'a QuickReply> {
-    let typed = typed.to_lowercase();
+    let typed = typed.to_ascii_lowercase();
     let mut found: Vec<&QuickReply> = replies
         .iter()
         .filter(|r| r.shortcut.starts_with(&typed))
@@ -126,7 +126,9 @@ mod tests {
     #[test]
     fn shortcuts_are_short_plain_words_kept_lowercase() {
         assert_eq!(
-            Shortcut::parse(" /Refund-Policy ").expect("a shortcut").as_str(),
+            Shortcut::parse(" /Refund-Policy ")
+                .expect("a shortcut")
+                .as_str(),
             "refund-policy"
         );
         for bad in ["", "/", "two words", "a'b", "<b>", &"x".repeat(31)] {
