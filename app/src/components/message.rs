@@ -83,9 +83,69 @@ fn media_view(media: Media) -> AnyView {
     .into_any()
 }
 
+/// A piece of a customer's text: words, or a web address to link.
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    Text(&'a str),
+    Link(&'a str),
+}
+
+/// Splits `body` into text and `http(s)://` addresses. Only those two schemes are ever
+/// linked (never `javascript:` or `data:`), and punctuation closing a sentence stays text.
+fn pieces(body: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(at) = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme))
+        .min()
+    {
+        let starts_word = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || "([<\"'".contains(c));
+        let len = rest[at..]
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .unwrap_or(rest.len() - at);
+        let address =
+            rest[at..at + len].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+        let bare = address.ends_with("://");
+        if !starts_word || bare {
+            let upto = at + len.max(1);
+            out.push(Piece::Text(&rest[..upto]));
+            rest = &rest[upto..];
+            continue;
+        }
+        if at > 0 {
+            out.push(Piece::Text(&rest[..at]));
+        }
+        out.push(Piece::Link(address));
+        rest = &rest[at + address.len()..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest));
+    }
+    out
+}
+
+/// A customer's text, escaped, with its web addresses as links that open apart from
+/// msgbuddy and pass it nothing (no opener, no referrer) and no ranking.
+fn linked(body: &str) -> impl IntoView + use<> {
+    pieces(body)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.to_owned().into_any(),
+            Piece::Link(url) => view! {
+                <a href=url.to_owned() rel="noopener noreferrer nofollow ugc" target="_blank" class="underline">{url.to_owned()}</a>
+            }
+            .into_any(),
+        })
+        .collect_view()
+}
+
 fn content_view(content: &Content) -> AnyView {
     match content.clone() {
-        Content::Text { body } => view! { <p class="whitespace-pre-wrap break-words">{body}</p> }.into_any(),
+        Content::Text { body } => view! { <p class="whitespace-pre-wrap break-words">{linked(&body)}</p> }.into_any(),
         Content::Media(media) => media_view(media),
         Content::Location(l) => {
             let href = format!(
@@ -226,5 +286,52 @@ pub fn MessageBubble(
                 {actions.map(|a| a())}
             </div>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Piece, pieces};
+
+    #[test]
+    fn web_addresses_become_links_and_nothing_else_does() {
+        assert_eq!(
+            pieces("See https://shop.example/track?id=1&x=2, then reply."),
+            [
+                Piece::Text("See "),
+                Piece::Link("https://shop.example/track?id=1&x=2"),
+                Piece::Text(", then reply."),
+            ]
+        );
+        assert_eq!(
+            pieces("(http://a.example/x)"),
+            [
+                Piece::Text("("),
+                Piece::Link("http://a.example/x"),
+                Piece::Text(")")
+            ]
+        );
+        for text in [
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "xhttps://evil.example",
+            "https://",
+            "plain words",
+            "",
+        ] {
+            assert!(
+                pieces(text).iter().all(|p| matches!(p, Piece::Text(_))),
+                "{text:?}"
+            );
+        }
+        // The pieces always add up to the text.
+        let text = "a https://x.example/<b> https:// c\"https://y.example/\"";
+        let joined: String = pieces(text)
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) | Piece::Link(t) => *t,
+            })
+            .collect();
+        assert_eq!(joined, text);
     }
 }

@@ -847,3 +847,61 @@ async fn every_role_lists_members_and_nobody_replays_events_from_before_they_joi
         assert!(seen.iter().any(|e| e.name == "member.joined"));
     }
 }
+
+/// What a customer writes is untrusted: on the list, the thread, search and the Starred
+/// page it is text, escaped; only its `http(s)://` addresses become links, which open
+/// apart and pass nothing on.
+#[tokio::test]
+async fn a_customers_markup_is_shown_as_text_and_only_web_addresses_are_links() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (mut owner, ws) = owner_with_workspace(&app, "Untrusted").await;
+        let hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)> \
+                       javascript:alert(3) track https://shop.example/t?a=1&b=\"2\" now";
+        let chat =
+            crate::inbox::customer_writes(&app, &mut owner, &ws, "+15550970001", hostile).await;
+        let message: String = sqlx::query("SELECT id FROM messages WHERE conversation_id = $1")
+            .bind(&chat)
+            .fetch_one(app.db.reader())
+            .await
+            .expect("the message")
+            .try_get(0)
+            .expect("id");
+        owner
+            .call(
+                "messages/star",
+                &[("workspace_id", &ws), ("message_id", &message), ("on", "1")],
+            )
+            .await
+            .expect("starred");
+        for path in [
+            format!("/w/{ws}/conversations"),
+            format!("/w/{ws}/conversations/{chat}"),
+            format!("/w/{ws}/search?q=track"),
+            format!("/w/{ws}/starred"),
+        ] {
+            let (status, body) = owner.page(&path).await;
+            assert_eq!(status, 200, "{path}");
+            assert_inert(&path, &body);
+            assert!(!body.contains("href=\"javascript:"), "{path}");
+            // Search shows the words around the match (PostgreSQL's headline may leave the
+            // start out); the other pages show the message whole.
+            if path.contains("/search") {
+                assert!(body.contains(">track</mark>"), "found: {path}");
+            } else {
+                assert!(
+                    body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                    "{path}"
+                );
+            }
+        }
+        let (_, thread) = owner.page(&format!("/w/{ws}/conversations/{chat}")).await;
+        assert!(
+            thread.contains(
+                "<a href=\"https://shop.example/t?a=1&amp;b=\" rel=\"noopener noreferrer nofollow ugc\" target=\"_blank\""
+            ),
+            "the address is a safe link, cut at the quote"
+        );
+    }
+}
