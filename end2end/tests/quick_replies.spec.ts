@@ -37,4 +37,6 @@ test("a quick reply kept in Settings goes into the composer: / and its shortcut,
   }
   const sent = owner.getByTestId("message").filter({ hasText: "we are on it." });
   await expect(sent).toHaveAttribute("data-direction", "outbound");
+  // Stored by the server, not only shown while sending.
+  await expect(sent).toHaveAttribute("data-id", /^msg_/);
 });

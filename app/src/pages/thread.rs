@@ -372,9 +372,9 @@ fn LiveThread(
     view! {
         <super::thread_older::OlderMessages workspace_id=workspace_id.clone() conversation_id=conversation_id.clone() older ready prepend />
         <ol class="flex flex-col gap-2" data-testid="thread" aria-live="polite">
-            <For each=move || list.get() key=|l| (l.message.id.clone(), l.message.content.files_ready()) let:live>
+            <For each=move || list.get() key=|l| (l.message.id.clone(), l.message.content.files_ready(), l.message.deleted_at_ms.is_some()) let:live>
                 {
-                    let retry = (can_reply && live.message.direction == msgbuddy_domain::message::Direction::Outbound).then(|| {
+                    let retry = (can_reply && live.message.direction == msgbuddy_domain::message::Direction::Outbound && live.message.deleted_at_ms.is_none()).then(|| {
                         let (ws, id) = (ws.clone(), live.message.id.clone());
                         let form: ChildrenFn = std::sync::Arc::new(move || view! {
                             <form method="post" action=RetryMessage::url() class="mt-1 text-right">
@@ -476,6 +476,8 @@ fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
                     // it takes the place of the copy shown while sending.
                     let copy = l.iter().position(|x| {
                         super::thread_optimistic::is_local(&x.message)
+                            && message.direction == x.message.direction
+                            && message.sent_by == x.message.sent_by
                             && x.message.content == message.content
                     });
                     match copy {
@@ -496,6 +498,8 @@ fn apply(e: &LiveEvent, conversation_id: &str, list: RwSignal<Vec<Live>>) {
             list.update(|l| {
                 if let Some(live) = l.iter_mut().find(|x| x.message.id == message.id) {
                     live.message.content = message.content;
+                    live.message.deleted_at_ms = message.deleted_at_ms;
+                    live.message.deleted_for_everyone = message.deleted_for_everyone;
                 }
             });
         }

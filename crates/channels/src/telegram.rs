@@ -338,8 +338,11 @@ impl Provider for Telegram {
     }
 
     async fn delete_for_everyone(&self, provider_message_id: &str) -> Result<(), ProviderError> {
-        let (chat, id) = provider_message_id
-            .split_once(':')
+        // `chat:message`, or `chat:message:edited:…` for an edit of that message.
+        let mut parts = provider_message_id.split(':');
+        let (chat, id) = parts
+            .next()
+            .zip(parts.next())
             .and_then(|(c, m)| Some((c.parse::<i64>().ok()?, m.parse::<i64>().ok()?)))
             .ok_or_else(|| {
                 ProviderError::new(

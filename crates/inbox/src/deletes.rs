@@ -8,10 +8,11 @@
 use crate::access;
 use crate::timeline::commit_change;
 use msgbuddy_core::db::now_ms;
+use msgbuddy_core::events::Pending;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Error, Result};
 use msgbuddy_domain::message::ConversationSummary;
-use msgbuddy_domain::{AppError, Permission};
+use msgbuddy_domain::{AppError, DomainEvent, Permission};
 use msgbuddy_messaging::Messaging;
 use sqlx::Row;
 
@@ -93,7 +94,7 @@ pub async fn delete(
     let mut tx = m.db().begin_write().await?;
     let emptied = sqlx::query(
         "UPDATE messages SET content = $1, preview = '', deleted_at = $2, deleted_for = $3, updated_at = $2 \
-         WHERE id = $4 AND deleted_at IS NULL",
+         WHERE id = $4 AND deleted_at IS NULL AND status <> 'pending'",
     )
     .bind(EMPTIED)
     .bind(now_ms())
@@ -102,18 +103,55 @@ pub async fn delete(
     .execute(&mut *tx)
     .await?;
     if emptied.rows_affected() == 0 {
+        // Someone else deleted it meanwhile (or it went back to pending by a retry). If
+        // the provider has just deleted it for the customer, the record says so.
+        if reach == Reach::Everyone {
+            sqlx::query(
+                "UPDATE messages SET deleted_for = 'everyone' WHERE id = $1 AND deleted_at IS NOT NULL",
+            )
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
         return Err(AppError::conflict("This message was already deleted.").into());
     }
     for sql in [
         "DELETE FROM starred_messages WHERE message_id = $1",
         "DELETE FROM pinned_messages WHERE message_id = $1",
+        // A file still on its way would bring the message's content back.
+        "DELETE FROM media_downloads WHERE message_id = $1",
     ] {
         sqlx::query(sql).bind(message_id).execute(&mut *tx).await?;
     }
+    // The list shows the last message's words: the newest one still standing now.
+    sqlx::query(
+        "UPDATE conversations SET last_message_preview = COALESCE((SELECT preview FROM messages \
+         WHERE conversation_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1), '') \
+         WHERE id = $1",
+    )
+    .bind(&conversation_id)
+    .execute(&mut *tx)
+    .await?;
+    // Open threads show the deletion at once.
+    let message = msgbuddy_messaging::messages::view_in(&mut tx, message_id).await?;
+    let mut pending = Pending::default();
+    m.bus
+        .record(
+            &mut tx,
+            &mut pending,
+            &member.workspace_id,
+            &DomainEvent::MessageUpdated {
+                message: Box::new(message),
+            },
+        )
+        .await?;
     let actor = access::user_name(&mut tx, &member.user_id).await?;
     let note = match reach {
         Reach::Us => format!("A message was deleted by {actor}"),
         Reach::Everyone => format!("A message was deleted for everyone by {actor}"),
     };
-    commit_change(m, tx, member, &conversation_id, &note).await
+    let conversation = commit_change(m, tx, member, &conversation_id, &note).await?;
+    m.bus.committed(pending);
+    Ok(conversation)
 }

@@ -314,12 +314,18 @@ async fn replace_content(
 ) -> Result<()> {
     let content = serde_json::to_string(content).map_err(|e| Error::internal(e.to_string()))?;
     let mut tx = m.db().begin_write().await?;
-    sqlx::query("UPDATE messages SET content = $1, updated_at = $2 WHERE id = $3")
-        .bind(content)
-        .bind(now_ms())
-        .bind(message_id)
-        .execute(&mut *tx)
-        .await?;
+    // A message deleted while its file was on the way stays deleted.
+    let replaced = sqlx::query(
+        "UPDATE messages SET content = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL",
+    )
+    .bind(content)
+    .bind(now_ms())
+    .bind(message_id)
+    .execute(&mut *tx)
+    .await?;
+    if replaced.rows_affected() == 0 {
+        return Ok(());
+    }
     let message = view_in(&mut tx, message_id).await?;
     let mut pending = Pending::default();
     m.bus

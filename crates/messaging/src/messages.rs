@@ -82,7 +82,7 @@ pub fn view(row: &AnyRow) -> Result<MessageView> {
     })
 }
 
-pub(crate) async fn view_in(conn: &mut AnyConnection, id: &str) -> Result<MessageView> {
+pub async fn view_in(conn: &mut AnyConnection, id: &str) -> Result<MessageView> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{VIEW} WHERE m.id = $1")))
         .bind(id)
         .fetch_one(&mut *conn)
@@ -549,7 +549,7 @@ pub async fn retry(m: &Messaging, member: &Member, id: &str) -> Result<MessageVi
     member.require(Permission::ConversationsReply)?;
     let mut tx = m.db().begin_write().await?;
     let row = sqlx::query(
-        "SELECT conversation_id, is_test FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound' AND status = 'failed'",
+        "SELECT conversation_id, is_test FROM messages WHERE id = $1 AND workspace_id = $2 AND direction = 'outbound' AND status = 'failed' AND deleted_at IS NULL",
     )
     .bind(id)
     .bind(&member.workspace_id)

@@ -117,6 +117,16 @@ async fn a_message_is_deleted_for_us_or_for_everyone_and_bad_deletes_change_noth
         let standing = "SELECT COUNT(*) FROM messages WHERE deleted_at IS NULL";
         assert_eq!(count(&app, standing, &[]).await, 3);
 
+        let hits = owner
+            .call("search", &[("workspace_id", &ws), ("params[q]", "4111")])
+            .await
+            .expect("search");
+        assert_eq!(
+            hits["hits"].as_array().map(Vec::len),
+            Some(1),
+            "found before"
+        );
+
         // For us: the words go from the thread, search, stars and pins; the timeline says who.
         delete(&mut owner, &ws, &theirs, "us")
             .await
@@ -185,6 +195,23 @@ async fn a_message_is_deleted_for_us_or_for_everyone_and_bad_deletes_change_noth
             .await
             .expect("thread");
         assert_eq!(message(&thread, &ours)["deleted_for_everyone"], true);
+        // Both its messages gone, the list row shows no words of them.
+        let list = owner
+            .call(
+                "conversations/list",
+                &[("workspace_id", &ws), ("test", "false")],
+            )
+            .await
+            .expect("list");
+        let row = list["conversations"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|c| c["id"] == chat.as_str())
+            .expect("the row");
+        assert_eq!(row["last_message_preview"], "");
+        let (_, html) = owner.page(&format!("/w/{ws}/conversations")).await;
+        assert!(!html.contains("Thanks, noted.") && !html.contains("4111"));
 
         // A scheduled message has not gone out: it is canceled, not deleted.
         let week_ms = 7 * 24 * 3600 * 1000;
@@ -205,6 +232,71 @@ async fn a_message_is_deleted_for_us_or_for_everyone_and_bad_deletes_change_noth
         assert_eq!(err.details, Some(json!({ "field": "message_id" })));
         assert!(err.message.contains("cancel it instead"), "{}", err.message);
 
+        // A failed message deleted for us is not sent again by Retry (it has no words).
+        let sandbox: String =
+            sqlx::query("SELECT channel_account_id FROM conversations WHERE id = $1")
+                .bind(&other)
+                .fetch_one(app.db.reader())
+                .await
+                .expect("channel")
+                .try_get(0)
+                .expect("id");
+        owner
+            .call(
+                "channels/update",
+                &[
+                    ("workspace_id", &ws),
+                    ("channel_id", &sandbox),
+                    ("name", "Sandbox"),
+                    ("values[sent_after_ms]", "0"),
+                    ("values[failure_percent]", "100"),
+                ],
+            )
+            .await
+            .expect("a failing Sandbox");
+        act(
+            &mut owner,
+            "conversations/send",
+            &ws,
+            &other,
+            &[("text", "Doomed")],
+        )
+        .await
+        .expect("sent");
+        let doomed: String = sqlx::query("SELECT id FROM messages WHERE preview = 'Doomed'")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("the message")
+            .try_get(0)
+            .expect("id");
+        let failed = "SELECT COUNT(*) FROM messages WHERE id = $1 AND status = 'failed'";
+        for _ in 0..50 {
+            settle(&app).await;
+            if count(&app, failed, &[&doomed]).await == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            count(&app, failed, &[&doomed]).await,
+            1,
+            "the Sandbox failed it"
+        );
+        delete(&mut owner, &ws, &doomed, "us")
+            .await
+            .expect("deleted");
+        let err = owner
+            .call(
+                "conversations/retry",
+                &[("workspace_id", &ws), ("message_id", &doomed)],
+            )
+            .await
+            .expect_err("nothing to send");
+        assert_eq!(err.code, ErrorCode::Conflict);
+        let retried =
+            "SELECT COUNT(*) FROM messages WHERE id = $1 AND status = 'failed' AND attempts <= 1";
+        assert_eq!(count(&app, retried, &[&doomed]).await, 1);
+
         // The agent deletes in their own conversation.
         act(
             &mut owner,
@@ -219,6 +311,6 @@ async fn a_message_is_deleted_for_us_or_for_everyone_and_bad_deletes_change_noth
         delete(&mut agent, &ws, &hello, "us")
             .await
             .expect("their own");
-        assert_eq!(count(&app, standing, &[]).await, 1);
+        assert_eq!(count(&app, standing, &[]).await, 1, "the scheduled one");
     }
 }

@@ -104,11 +104,8 @@ async fn quick_replies_are_kept_in_settings_and_offered_on_their_channels() {
         assert_eq!(status, 200);
         assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
         let at = html.find("<script>alert(1)");
-        assert!(
-            at.is_none(),
-            "{}",
-            &html[at.unwrap_or(0).saturating_sub(300)..][..400.min(html.len())]
-        );
+        let around = at.and_then(|i| html.get(i.saturating_sub(300)..i + 100));
+        assert!(at.is_none(), "{around:?}");
 
         // Bad input is refused by field, and nothing is kept.
         let long = "x".repeat(4097);
@@ -179,6 +176,19 @@ async fn quick_replies_are_kept_in_settings_and_offered_on_their_channels() {
             "the composer starts with the filled-in reply"
         );
         assert!(html.contains("data-testid=\"quick-reply-insert\""));
+        // The hostile one too: in the composer as text, never markup.
+        let hours = listed["replies"][0]["id"].as_str().expect("id").to_owned();
+        let (_, html) = agent
+            .page(&format!(
+                "/w/{ws}/conversations/{conversation}?quick={hours}"
+            ))
+            .await;
+        assert!(
+            html.contains(
+                "9 to 5. &lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"
+            )
+        );
+        assert!(!html.contains("<script>alert(1)"));
 
         // Changed (body and scope) and deleted, each audited; strangers reach nothing.
         let hours = listed["replies"][0]["id"].as_str().expect("id").to_owned();
