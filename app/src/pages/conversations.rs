@@ -430,8 +430,8 @@ fn window_left(closes_at_ms: Option<i64>, now_ms: i64) -> String {
     }
 }
 
-/// The server's clock, for the list's countdowns (the page renders only on the server).
-fn server_now_ms() -> i64 {
+/// The server's clock, for countdowns and windows on pages rendered only on the server.
+pub(super) fn server_now_ms() -> i64 {
     #[cfg(feature = "ssr")]
     {
         msgbuddy_core::db::now_ms()

@@ -85,7 +85,7 @@ pub fn ThreadPage() -> impl IntoView {
                             .map(|r| r.filled(&c.contact_name, &thread.user_name));
                         // WhatsApp after 24 hours without a word from the customer.
                         let window_closed = c.has_window
-                            && c.window_closes_at_ms.is_none_or(|at| at <= now_ms());
+                            && c.window_closes_at_ms.is_none_or(|at| at <= super::conversations::server_now_ms());
                         let back = format!("/w/{ws_id}/conversations{}", if c.is_test { "?test=1" } else { "" });
                         view! {
                             <section data-testid="thread-page" class="flex max-w-3xl flex-col gap-4">
@@ -150,17 +150,9 @@ pub fn ThreadPage() -> impl IntoView {
     }
 }
 
-/// The time now, on the server that renders this page.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
-        .unwrap_or(0)
-}
-
 #[component]
 fn ThreadHeader(conversation: ConversationSummary) -> impl IntoView {
-    let now = now_ms();
+    let now = super::conversations::server_now_ms();
     let window = conversation
         .has_window
         .then(|| match conversation.window_closes_at_ms {

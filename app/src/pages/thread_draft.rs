@@ -36,15 +36,11 @@ pub fn ComposerDraft(
 #[cfg(feature = "hydrate")]
 fn keep(conversation_id: String, ready: RwSignal<bool>) {
     use wasm_bindgen::JsCast;
-    use web_sys::{HtmlElement, HtmlFormElement, HtmlTextAreaElement};
+    use web_sys::{HtmlElement, HtmlFormElement};
     let key = format!("msgbuddy:draft:{conversation_id}");
     let storage = || web_sys::window().and_then(|w| w.local_storage().ok().flatten());
     let document = || web_sys::window().and_then(|w| w.document());
-    let text = move || {
-        document()
-            .and_then(|d| d.get_element_by_id(TEXT_ID))
-            .and_then(|el| el.dyn_into::<HtmlTextAreaElement>().ok())
-    };
+    let text = super::composer_caret::composer;
     // Put the draft back, unless the page came with words of its own.
     if let (Some(area), Some(store)) = (text(), storage())
         && area.value().is_empty()

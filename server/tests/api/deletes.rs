@@ -40,6 +40,15 @@ async fn delete(
     .await
 }
 
+async fn thread_of(b: &mut Browser, ws: &str, conversation: &str) -> Value {
+    b.call(
+        "conversations/thread",
+        &[("workspace_id", ws), ("conversation_id", conversation)],
+    )
+    .await
+    .expect("thread")
+}
+
 fn message<'a>(thread: &'a Value, id: &str) -> &'a Value {
     thread["messages"]
         .as_array()
@@ -131,13 +140,7 @@ async fn a_message_is_deleted_for_us_or_for_everyone_and_bad_deletes_change_noth
         delete(&mut owner, &ws, &theirs, "us")
             .await
             .expect("deleted");
-        let thread = owner
-            .call(
-                "conversations/thread",
-                &[("workspace_id", &ws), ("conversation_id", &chat)],
-            )
-            .await
-            .expect("thread");
+        let thread = thread_of(&mut owner, &ws, &chat).await;
         let gone = message(&thread, &theirs);
         assert!(gone["deleted_at_ms"].is_i64());
         assert_eq!(gone["deleted_for_everyone"], false);
@@ -187,13 +190,7 @@ async fn a_message_is_deleted_for_us_or_for_everyone_and_bad_deletes_change_noth
         delete(&mut owner, &ws, &ours, "everyone")
             .await
             .expect("deleted for everyone");
-        let thread = owner
-            .call(
-                "conversations/thread",
-                &[("workspace_id", &ws), ("conversation_id", &chat)],
-            )
-            .await
-            .expect("thread");
+        let thread = thread_of(&mut owner, &ws, &chat).await;
         assert_eq!(message(&thread, &ours)["deleted_for_everyone"], true);
         // Both its messages gone, the list row shows no words of them.
         let list = owner
