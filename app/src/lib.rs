@@ -47,7 +47,7 @@ use crate::pages::{
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::set_page_policy();
+    server::provide_page_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">

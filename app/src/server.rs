@@ -161,17 +161,54 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
     )
 }
 
-/// Puts the page's CSP, with the nonce Leptos put on its scripts, on the response being
-/// rendered. Called from the shell, so every rendered page has it.
-pub fn set_page_policy() {
-    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+/// The script nonce of one HTML answer. The server's outermost middleware makes it for
+/// every request and sets the CSP from it, so the header can never go missing from a page;
+/// the page's shell puts the same value on its scripts and marks it used, and an answer
+/// Leptos did not render (the CSRF refusal, say) gets the policy that runs no script.
+#[derive(Debug, Clone)]
+pub struct PageNonce {
+    value: std::sync::Arc<str>,
+    used: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PageNonce {
+    /// 128 random bits, in hex (every hex digit is a base64 character, as CSP asks).
+    pub fn new() -> Self {
+        let mut bytes = [0u8; 16];
+        msgbuddy_core::crypto::fill_random(&mut bytes);
+        Self {
+            value: msgbuddy_core::crypto::hex(&bytes).into(),
+            used: Default::default(),
+        }
+    }
+
+    /// The value, for a page's scripts; from now on the answer's policy names it.
+    pub fn take_for_scripts(&self) -> std::sync::Arc<str> {
+        self.used.store(true, std::sync::atomic::Ordering::Release);
+        self.value.clone()
+    }
+
+    /// The CSP this answer needs: with the nonce if a page put it on its scripts.
+    pub fn policy(&self) -> String {
+        let used = self.used.load(std::sync::atomic::Ordering::Acquire);
+        content_security_policy(used.then_some(&*self.value))
+    }
+}
+
+impl Default for PageNonce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Gives the page being rendered the request's [`PageNonce`] as Leptos's script nonce.
+/// Called from the shell, before any script tag is made.
+pub fn provide_page_nonce() {
+    let Some(nonce) = use_context::<Parts>().and_then(|p| p.extensions.get::<PageNonce>().cloned())
+    else {
         return;
     };
-    let nonce = leptos::nonce::use_nonce();
-    let policy = content_security_policy(nonce.as_deref());
-    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
-        res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
-    }
+    provide_context(leptos::nonce::Nonce::from_value(nonce.take_for_scripts()));
 }
 
 /// A refusal a plain form route (the thread's attachment form) sent back in the URL, if

@@ -1,6 +1,7 @@
 //! What every HTTP answer obeys, whoever produced it: the body size limit, the error
 //! statuses and envelope, the Content-Security-Policy and `Cache-Control`.
 
+use app::server::PageNonce;
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -90,13 +91,15 @@ pub async fn answer_errors(req: Request, next: Next) -> Response {
     res
 }
 
-/// Every HTML answer carries a CSP (pages set their own, with their script nonce; any
-/// other HTML, such as the CSRF refusal, gets the policy that runs no script at all), and
-/// pages, API answers and the event stream are never stored by a cache: they are per-user
-/// and carry CSRF tokens.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Every HTML answer carries a CSP, set here from the request's [`PageNonce`]: a page
+/// gets the policy with the nonce its shell put on its scripts, any other HTML (the CSRF
+/// refusal, the API docs) the policy that runs no script at all. Pages, API answers and
+/// the event stream are never stored by a cache: they are per-user and carry CSRF tokens.
+pub async fn security_headers(mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let private_path = path.starts_with("/api/") || path == "/events";
+    let nonce = PageNonce::new();
+    req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let is_html = res
         .headers()
@@ -104,9 +107,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let headers = res.headers_mut();
+    // A route that sets its own (a media file's sandbox) keeps it.
     if is_html
         && !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Ok(policy) = HeaderValue::from_str(&app::server::content_security_policy(None))
+        && let Ok(policy) = HeaderValue::from_str(&nonce.policy())
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
@@ -136,6 +140,72 @@ mod tests {
             .header(SERVER_FN_ERROR, "/api/x")
             .body(Body::from(error.to_body().to_string()))
             .unwrap_or_default()
+    }
+
+    /// The policy comes from the request's nonce: a page that put it on its scripts is
+    /// answered with it, any other HTML with no script at all, and a route's own CSP stays.
+    #[tokio::test]
+    async fn html_answers_get_the_policy_of_the_nonce_they_used() {
+        use axum::routing::get;
+        let html = |body: String| {
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+                .body(Body::from(body))
+                .unwrap_or_default()
+        };
+        let app = Router::new()
+            .route(
+                "/page",
+                get(move |req: Request| async move {
+                    let nonce = req.extensions().get::<PageNonce>().cloned();
+                    let value = nonce.map(|n| n.take_for_scripts()).unwrap_or_default();
+                    html(format!("<script nonce=\"{value}\"></script>"))
+                }),
+            )
+            .route("/refusal", get(move || async move { html("no".into()) }))
+            .route(
+                "/own",
+                get(|| async {
+                    let mut res = Response::new(Body::from("x"));
+                    let headers = res.headers_mut();
+                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                    headers.insert(
+                        header::CONTENT_SECURITY_POLICY,
+                        HeaderValue::from_static("default-src 'none'; sandbox"),
+                    );
+                    res
+                }),
+            )
+            .layer(axum::middleware::from_fn(security_headers));
+        let answer = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let req = Request::get(path).body(Body::empty()).unwrap_or_default();
+                let res = app.oneshot(req).await.unwrap_or_default();
+                let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+                    .to_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let body = to_bytes(res.into_body(), 1024).await.unwrap_or_default();
+                (csp, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        let (csp, body) = answer("/page").await;
+        let value = body
+            .split('"')
+            .nth(1)
+            .filter(|v| v.len() == 32)
+            .expect("a nonce on the script");
+        assert!(
+            csp.contains(&format!("script-src 'nonce-{value}' 'strict-dynamic'")),
+            "{csp}"
+        );
+        let (again, _) = answer("/page").await;
+        assert_ne!(csp, again, "each answer has its own nonce");
+        let (csp, _) = answer("/refusal").await;
+        assert!(csp.contains("script-src 'none'"), "{csp}");
+        let (csp, _) = answer("/own").await;
+        assert_eq!(csp, "default-src 'none'; sandbox");
     }
 
     #[test]
