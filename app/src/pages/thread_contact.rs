@@ -24,12 +24,11 @@ pub fn ContactSide(workspace_id: String, contact: ContactPanel) -> impl IntoView
         })
     })
     .collect_view();
-    let flags = [
-        contact.opted_out.then_some("Opted out"),
-        contact.blocked.then_some("Blocked"),
-    ]
-    .into_iter()
-    .flatten()
+    let flags = contact
+        .opted_out
+        .kinds()
+        .map(|kind| format!("Opted out of {}", kind.label()))
+        .chain(contact.blocked.then(|| "Blocked".to_owned()))
     .map(|f| view! { <span class="rounded-full bg-rose-100 px-2 text-xs font-medium text-rose-900">{f}</span> })
     .collect_view();
     let others = contact

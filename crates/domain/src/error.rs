@@ -84,6 +84,10 @@ impl AppError {
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         Self::validation(message).with_details(serde_json::json!({ "field": field }))
     }
+    /// The field an [`AppError::invalid_field`] names.
+    pub fn field(&self) -> Option<&str> {
+        self.details.as_ref()?.get("field")?.as_str()
+    }
     pub fn unauthenticated() -> Self {
         Self::new(ErrorCode::Unauthenticated, "Please log in to continue.")
     }

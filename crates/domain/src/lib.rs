@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod assignment;
+pub mod contact;
+pub mod custom_field;
 pub mod error;
 pub mod event;
 pub mod message;

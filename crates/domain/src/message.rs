@@ -60,6 +60,50 @@ impl ChannelKind {
     }
 }
 
+/// The channel kinds a contact has opted out of, as a bit per kind (the order of
+/// [`ChannelKind::ALL`]), so a contact row can carry it as one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OptOuts(u8);
+
+impl OptOuts {
+    fn bit(kind: ChannelKind) -> u8 {
+        let index = ChannelKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or_default();
+        1 << index
+    }
+
+    /// From the number SQL adds up (see `msgbuddy_contacts::opt_outs::mask_sql`); bits
+    /// of no kind are ignored.
+    pub fn from_mask(mask: i64) -> Self {
+        Self(u8::try_from(mask & 0x1f).unwrap_or_default())
+    }
+
+    pub fn mask(self) -> i64 {
+        i64::from(self.0)
+    }
+
+    pub fn with(self, kind: ChannelKind) -> Self {
+        Self(self.0 | Self::bit(kind))
+    }
+
+    pub fn contains(self, kind: ChannelKind) -> bool {
+        self.0 & Self::bit(kind) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn kinds(self) -> impl Iterator<Item = ChannelKind> {
+        ChannelKind::ALL
+            .into_iter()
+            .filter(move |k| self.contains(*k))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -511,7 +555,8 @@ pub struct ContactPanel {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub telegram_id: Option<String>,
-    pub opted_out: bool,
+    /// The channel kinds they opted out of.
+    pub opted_out: OptOuts,
     pub blocked: bool,
     pub created_at_ms: i64,
     /// When they last wrote, on any channel.
@@ -587,6 +632,21 @@ pub struct ChannelView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opt_outs_keep_a_bit_per_channel_kind() {
+        let set = OptOuts::default()
+            .with(ChannelKind::Sms)
+            .with(ChannelKind::Whatsapp);
+        assert!(set.contains(ChannelKind::Sms) && set.contains(ChannelKind::Whatsapp));
+        assert!(!set.contains(ChannelKind::Email));
+        assert_eq!(OptOuts::from_mask(set.mask()), set);
+        assert_eq!(
+            set.kinds().collect::<Vec<_>>(),
+            [ChannelKind::Whatsapp, ChannelKind::Sms]
+        );
+        assert!(OptOuts::from_mask(-1).kinds().count() == 5 && OptOuts::from_mask(0).is_empty());
+    }
     use DeliveryStatus::*;
 
     #[test]

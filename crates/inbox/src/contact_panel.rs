@@ -5,7 +5,7 @@
 use crate::access::sees_all;
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Error, Result};
-use msgbuddy_domain::message::{ContactPanel, ConversationSummary};
+use msgbuddy_domain::message::{ContactPanel, ConversationSummary, OptOuts};
 use msgbuddy_domain::{AppError, Permission};
 use msgbuddy_messaging::Messaging;
 use msgbuddy_messaging::conversations::{SUMMARY, summary};
@@ -21,10 +21,11 @@ pub async fn panel(
     conversation: &ConversationSummary,
 ) -> Result<ContactPanel> {
     member.require(Permission::ConversationsView)?;
-    let row = sqlx::query(
-        "SELECT id, name, phone, email, telegram_id, opted_out, blocked, created_at, last_seen_at \
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, name, phone, email, telegram_id, {}, blocked, created_at, last_seen_at \
          FROM contacts WHERE id = $1 AND workspace_id = $2",
-    )
+        msgbuddy_contacts::opt_outs::mask_sql("contacts.id")
+    )))
     .bind(&conversation.contact_id)
     .bind(&member.workspace_id)
     .fetch_optional(m.db().reader())
@@ -52,7 +53,7 @@ pub async fn panel(
         phone: row.try_get(2)?,
         email: row.try_get(3)?,
         telegram_id: row.try_get(4)?,
-        opted_out: row.try_get::<i64, _>(5)? != 0,
+        opted_out: OptOuts::from_mask(row.try_get(5)?),
         blocked: row.try_get::<i64, _>(6)? != 0,
         created_at_ms: row.try_get(7)?,
         last_seen_ms: row.try_get(8)?,

@@ -2,10 +2,11 @@
 //! (a phone number in E.164, a Telegram user id, an email address). The contacts module
 //! grows them into full records later.
 
+use msgbuddy_contacts::opt_outs;
 use msgbuddy_core::Result;
 use msgbuddy_core::db::{new_id, now_ms};
 use msgbuddy_domain::AppError;
-use msgbuddy_domain::message::ChannelKind;
+use msgbuddy_domain::message::{ChannelKind, OptOuts};
 use msgbuddy_domain::values::{Email, Phone};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -70,7 +71,8 @@ impl AddressKind {
 /// The contact's flags that stop a send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ContactFlags {
-    pub opted_out: bool,
+    /// The channel kinds they opted out of.
+    pub opted_out: OptOuts,
     pub blocked: bool,
 }
 
@@ -84,7 +86,8 @@ pub async fn find(
 ) -> Result<Option<(String, String, ContactFlags)>> {
     let column = kind.column();
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, name, opted_out, blocked FROM contacts WHERE workspace_id = $1 AND is_test = $2 AND {column} = $3"
+        "SELECT id, name, {}, blocked FROM contacts WHERE workspace_id = $1 AND is_test = $2 AND {column} = $3",
+        opt_outs::mask_sql("contacts.id")
     )))
     .bind(workspace_id)
     .bind(i64::from(is_test))
@@ -95,13 +98,13 @@ pub async fn find(
 }
 
 /// A contact's id, name and flags from a row whose first columns are `id, name,
-/// opted_out, blocked`.
+/// opt-out mask, blocked`.
 pub(crate) fn read(row: &AnyRow) -> Result<(String, String, ContactFlags)> {
     Ok((
         row.try_get(0)?,
         row.try_get(1)?,
         ContactFlags {
-            opted_out: crate::flag(row, 2)?,
+            opted_out: OptOuts::from_mask(row.try_get(2)?),
             blocked: crate::flag(row, 3)?,
         },
     ))

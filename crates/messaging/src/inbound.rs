@@ -13,6 +13,7 @@ use crate::Messaging;
 use crate::accounts::{self, Loaded};
 use crate::contacts::{self, AddressKind};
 use crate::conversations;
+use crate::keywords::{self, Confirmation};
 use crate::messages::{StatusChanges, view_in};
 use crate::receipts;
 use msgbuddy_channels::{Inbound, InboundMessage, StatusUpdate, Verification, WebhookRequest};
@@ -164,6 +165,7 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
     let mut changes = StatusChanges::default();
     let mut statuses = Vec::new();
     let mut read = vec![false; deliveries.len()];
+    let mut confirmations = Vec::new();
     for (index, d) in deliveries.iter().enumerate() {
         if !channels.contains_key(&d.channel_id) {
             channels.insert(
@@ -201,7 +203,8 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
         for item in items {
             match item {
                 Inbound::Message(msg) => {
-                    apply_message(&mut tx, &mut changes, &channel, d, &msg).await?;
+                    apply_message(&mut tx, &mut changes, &mut confirmations, &channel, d, &msg)
+                        .await?;
                 }
                 Inbound::Status(update) => statuses.push(Receipt {
                     delivery: index,
@@ -236,6 +239,7 @@ pub async fn process_due(m: &Messaging, limit: i64) -> Result<usize> {
     changes.write(&mut tx, &m.bus, &mut pending).await?;
     tx.commit().await?;
     m.bus.committed(pending);
+    keywords::confirm(m, confirmations).await;
     Ok(count)
 }
 
@@ -288,6 +292,7 @@ async fn finish_all(conn: &mut AnyConnection, ids: &[&str]) -> Result<()> {
 async fn apply_message(
     conn: &mut AnyConnection,
     changes: &mut StatusChanges,
+    confirmations: &mut Vec<Confirmation>,
     channel: &Loaded,
     d: &Delivery,
     msg: &InboundMessage,
@@ -307,7 +312,7 @@ async fn apply_message(
         tracing::warn!(channel = %channel.id, "inbound message from an address msgbuddy cannot read; skipped");
         return Ok(());
     };
-    let (contact_id, contact_name, _) = contacts::find_or_create(
+    let (contact_id, contact_name, flags) = contacts::find_or_create(
         conn,
         &d.workspace_id,
         d.is_test,
@@ -388,15 +393,31 @@ async fn apply_message(
         }
         _ => {}
     }
+    if let Content::Text { body } = &msg.content
+        && let Some(reply) =
+            keywords::apply(conn, &d.workspace_id, &contact_id, channel.kind, body).await?
+    {
+        confirmations.push(Confirmation {
+            workspace_id: d.workspace_id.clone(),
+            is_test: d.is_test,
+            conversation_id: conversation_id.clone(),
+            body: reply,
+        });
+    }
     let message = view_in(conn, &id).await?;
-    let told = crate::alerts::customer_wrote(
-        conn,
-        &d.workspace_id,
-        &conversation_id,
-        &contact_name,
-        &preview,
-    )
-    .await?;
+    // A blocked contact's messages are kept, and tell nobody.
+    let told = if flags.blocked {
+        None
+    } else {
+        crate::alerts::customer_wrote(
+            conn,
+            &d.workspace_id,
+            &conversation_id,
+            &contact_name,
+            &preview,
+        )
+        .await?
+    };
     changes.events.push(
         &d.workspace_id,
         DomainEvent::MessageCreated {

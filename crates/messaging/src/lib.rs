@@ -22,6 +22,7 @@ pub mod dispatch;
 pub mod idempotency;
 pub mod inbound;
 pub mod ingest;
+mod keywords;
 pub mod mailbox;
 pub mod media;
 pub mod messages;

@@ -247,6 +247,10 @@ pub async fn send(
     send_at(m, sender, to, content, reply_to, None).await
 }
 
+/// The source of the answer to a customer's opt-out keyword: it reaches them although
+/// they have just opted out, once.
+pub const OPT_OUT_REPLY: &str = "opt_out_reply";
+
 /// How far ahead a message can be scheduled.
 pub const MAX_SCHEDULE_AHEAD_MS: i64 = 90 * 86_400_000;
 

@@ -15,6 +15,8 @@ pub struct Context<'a> {
     pub kind: ChannelKind,
     pub capabilities: &'a Capabilities,
     pub contact: ContactFlags,
+    /// The answer to a customer's opt-out keyword, which goes to them once more.
+    pub confirms_opt_out: bool,
     /// Whether the customer wrote within the channel's reply window.
     pub window_open: bool,
     /// SMS: the most segments a message may take.
@@ -50,10 +52,13 @@ pub fn check(content: &Content, ctx: &Context<'_>) -> Result<(), AppError> {
             "This contact is blocked; nothing can be sent to them.",
         ));
     }
-    if ctx.contact.opted_out {
+    if ctx.contact.opted_out.contains(ctx.kind) && !ctx.confirms_opt_out {
         return Err(refuse(
             "contact_opted_out",
-            "This contact opted out of messages on this channel; nothing can be sent to them.",
+            format!(
+                "This contact opted out of {} messages; nothing can be sent to them there.",
+                ctx.kind.label()
+            ),
         ));
     }
     let caps = ctx.capabilities;
@@ -238,6 +243,7 @@ pub fn check(content: &Content, ctx: &Context<'_>) -> Result<(), AppError> {
 mod tests {
     use super::*;
     use msgbuddy_channels::sandbox;
+    use msgbuddy_domain::message::OptOuts;
 
     fn ctx(kind: ChannelKind, caps: &Capabilities) -> Context<'_> {
         Context {
@@ -246,6 +252,7 @@ mod tests {
             contact: ContactFlags::default(),
             window_open: true,
             max_segments: 2,
+            confirms_opt_out: false,
         }
     }
 
@@ -291,11 +298,30 @@ mod tests {
         );
         let opted = Context {
             contact: ContactFlags {
-                opted_out: true,
+                opted_out: OptOuts::default().with(ChannelKind::Whatsapp),
                 blocked: false,
             },
             ..ctx(ChannelKind::Whatsapp, &caps)
         };
+        let elsewhere = Context {
+            contact: ContactFlags {
+                opted_out: OptOuts::default().with(ChannelKind::Sms),
+                blocked: false,
+            },
+            ..ctx(ChannelKind::Whatsapp, &caps)
+        };
+        assert!(
+            check(&text("hi"), &elsewhere).is_ok(),
+            "an SMS opt-out leaves WhatsApp"
+        );
+        let confirming = Context {
+            confirms_opt_out: true,
+            ..opted
+        };
+        assert!(
+            check(&text("bye"), &confirming).is_ok(),
+            "the keyword's answer goes"
+        );
         assert_eq!(
             rule(check(&text("hi"), &opted).expect_err("opted out")),
             "contact_opted_out"

@@ -52,7 +52,7 @@ async fn the_thread_shows_the_contact_and_their_other_conversations_in_reach() {
             .expect("thread");
         let contact = &thread["contact"];
         assert_eq!(contact["phone"], "+15550600001");
-        assert_eq!(contact["opted_out"], false);
+        assert_eq!(contact["opted_out"], 0, "no opt-outs");
         let others = contact["conversations"].as_array().expect("others");
         assert_eq!(others.len(), 1);
         assert_eq!(others[0]["last_message_preview"], "Hello again from us");

@@ -690,10 +690,13 @@ async fn concurrent_sends_are_stored_together_and_a_refused_one_creates_nothing(
         let (mut owner, ws) = owner_with_workspace(&app, "Burst").await;
         let channel = sandbox(&mut owner, &ws).await;
         start(&mut owner, &ws, &channel, "+15550100020", "Hello").await;
-        sqlx::query("UPDATE contacts SET opted_out = 1 WHERE phone = '+15550100020'")
-            .execute(app.db.writer())
-            .await
-            .expect("opt out");
+        sqlx::query(
+            "INSERT INTO contact_opt_outs (contact_id, channel_kind, reason, source, created_at) \
+             SELECT id, 'sandbox', '', 'member', 0 FROM contacts WHERE phone = '+15550100020'",
+        )
+        .execute(app.db.writer())
+        .await
+        .expect("opt out");
         let member = owner_member(&app, &ws).await;
         let seq_before = app.bus.latest_seq(&ws).await.expect("seq");
         // Thirty sends to ten new customers (three each), five to the one who opted out and

@@ -244,6 +244,7 @@ fn check(draft: &Draft, recipients: &Recipients, now: i64) -> std::result::Resul
             contact: flags,
             window_open: conversations::window_open(capabilities.reply_window, last_inbound, now),
             max_segments: draft.max_segments,
+            confirms_opt_out: draft.source == crate::messages::OPT_OUT_REPLY,
         },
     )
 }

@@ -6,6 +6,7 @@
 use super::{Draft, Target};
 use crate::contacts::{self, AddressKind, ContactFlags};
 use crate::conversations;
+use msgbuddy_contacts::opt_outs;
 use msgbuddy_core::Result;
 use msgbuddy_core::db::{new_id, placeholders, positional, rows_per_statement};
 use sqlx::{AnyConnection, Row};
@@ -24,7 +25,7 @@ pub(super) struct Contact {
 }
 
 impl Contact {
-    /// From a row whose first columns are `id, name, opted_out, blocked`.
+    /// From a row whose first columns are `id, name, opt-out mask, blocked`.
     fn read(row: &sqlx::any::AnyRow) -> Result<Self> {
         let (id, name, flags) = contacts::read(row)?;
         Ok(Contact { id, name, flags })
@@ -99,10 +100,11 @@ impl Recipients {
         if self.named.contains_key(id) {
             return Ok(());
         }
-        let row = sqlx::query(
-            "SELECT c.contact_id, ct.name, ct.opted_out, ct.blocked, c.last_inbound_at \
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT c.contact_id, ct.name, {}, ct.blocked, c.last_inbound_at \
              FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1 AND c.workspace_id = $2",
-        )
+            opt_outs::mask_sql("ct.id")
+        )))
         .bind(id)
         .bind(&d.workspace_id)
         .fetch_optional(&mut *conn)
@@ -130,8 +132,9 @@ impl Recipients {
         let column = kind.column();
         for chunk in addresses.chunks(rows_per_statement(1)) {
             let sql = format!(
-                "SELECT id, name, opted_out, blocked, {column} FROM contacts \
+                "SELECT id, name, {}, blocked, {column} FROM contacts \
                  WHERE workspace_id = $1 AND is_test = $2 AND {column} IN {}",
+                opt_outs::mask_sql("contacts.id"),
                 in_list(chunk.len(), 3)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)))

@@ -1,0 +1,12 @@
+//! The audience every conversation and campaign draws on: contacts with their custom
+//! field values, tags, segments and groups, bulk import and export, merging duplicates,
+//! and opt-outs per channel. Rules and SQL live here; pages and handlers stay thin.
+
+pub mod contact;
+pub mod definitions;
+pub mod fields;
+pub mod list;
+pub mod opt_outs;
+pub mod phone;
+pub mod sql;
+pub mod tags;
