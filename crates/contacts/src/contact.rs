@@ -291,13 +291,14 @@ async fn write_values(
             Some(value) => {
                 let (text, number) = value.to_columns();
                 sqlx::query(
-                    "INSERT INTO contact_field_values (contact_id, field_id, value_text, value_number) VALUES ($1, $2, $3, $4) \
+                    "INSERT INTO contact_field_values (contact_id, field_id, value_text, value_number) \
+                     VALUES ($1, $2, $3, CAST($4 AS DOUBLE PRECISION)) \
                      ON CONFLICT (contact_id, field_id) DO UPDATE SET value_text = excluded.value_text, value_number = excluded.value_number",
                 )
                 .bind(contact_id)
                 .bind(field_id)
                 .bind(text)
-                .bind(number)
+                .bind(crate::sql::real_text(number))
                 .execute(&mut *conn)
                 .await?;
             }

@@ -82,7 +82,7 @@ pub async fn create(
     let definition = checked.into_definition(id.clone(), scope);
     sqlx::query(
         "INSERT INTO custom_fields (id, workspace_id, scope, key, label, kind, required, default_value, options, min_value, max_value, position, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10 AS DOUBLE PRECISION), CAST($11 AS DOUBLE PRECISION), $12, $13)",
     )
     .bind(&id)
     .bind(&member.workspace_id)
@@ -93,8 +93,8 @@ pub async fn create(
     .bind(i64::from(definition.required))
     .bind(definition.default_value.as_deref())
     .bind(serde_json::to_string(&definition.options).unwrap_or_else(|_| "[]".into()))
-    .bind(definition.min)
-    .bind(definition.max)
+    .bind(crate::sql::real_text(definition.min))
+    .bind(crate::sql::real_text(definition.max))
     .bind(i64::try_from(existing.len()).unwrap_or_default())
     .bind(now_ms())
     .execute(&mut *tx)

@@ -6,6 +6,14 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection};
 
+/// An optional number as text for `CAST($n AS DOUBLE PRECISION)`. sqlx's Any driver
+/// binds a missing `f64` to PostgreSQL as a `float4` NULL, and a statement it prepared
+/// that way then refuses the next row's real 8-byte number; a text parameter has one type
+/// whatever it holds. Rust writes the shortest text that reads back as the same number.
+pub fn real_text(number: Option<f64>) -> Option<String> {
+    number.map(|n| n.to_string())
+}
+
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

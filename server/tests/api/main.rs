@@ -6,6 +6,7 @@ mod assignment;
 mod auth;
 mod bulk;
 mod contact_panel;
+mod contacts;
 mod csrf;
 mod deletes;
 mod email;
