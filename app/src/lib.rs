@@ -26,8 +26,13 @@ use crate::pages::{
     auth::LoginPage,
     auth::SignupPage,
     channels::{ChannelPage, ChannelsPage},
+    contact::ContactPage,
+    contact_duplicates::DuplicatesPage,
+    contact_fields::ContactFieldsPage,
+    contacts::ContactsPage,
     conversations::ConversationsPage,
     home::HomeRedirect,
+    imports::{ImportPageView, ImportsPage},
     invitations::InvitationsPage,
     invite_accept::InviteAcceptPage,
     labels::LabelsPage,
@@ -37,8 +42,10 @@ use crate::pages::{
     notifications::NotificationsPage,
     quick_replies::QuickRepliesPage,
     search::SearchPage,
+    segments::SegmentsPage,
     settings::SettingsPage,
     starred::StarredPage,
+    tags::TagsPage,
     thread::ThreadPage,
     workspace::{WorkspaceHome, WorkspaceLayout},
     workspace_new::NewWorkspacePage,
@@ -101,6 +108,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/api-keys") view=ApiKeysPage />
                     <Route path=path!("settings/labels") view=LabelsPage />
                     <Route path=path!("settings/quick-replies") view=QuickRepliesPage />
+                    <Route path=path!("settings/contact-fields") view=ContactFieldsPage />
+                    <Route path=path!("settings/tags") view=TagsPage />
+                    <Route path=path!("contacts") view=ContactsPage />
+                    <Route path=path!("contacts/duplicates") view=DuplicatesPage />
+                    <Route path=path!("contacts/segments") view=SegmentsPage />
+                    <Route path=path!("contacts/imports") view=ImportsPage />
+                    <Route path=path!("contacts/imports/:import") view=ImportPageView />
+                    <Route path=path!("contacts/:contact") view=ContactPage />
                     <Route path=path!("settings/assignment") view=AssignmentPage />
                     <Route path=path!("settings/channels/:channel") view=ChannelPage />
                     <Route path=path!("conversations") view=ConversationsPage />

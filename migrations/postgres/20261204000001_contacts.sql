@@ -7,6 +7,9 @@ ALTER TABLE contacts ADD COLUMN deleted_at BIGINT;
 CREATE INDEX contacts_created_idx ON contacts (workspace_id, is_test, created_at, id);
 CREATE INDEX contacts_name_idx ON contacts (workspace_id, is_test, name, id);
 CREATE INDEX contacts_deleted_idx ON contacts (deleted_at) WHERE deleted_at IS NOT NULL;
+-- Live contacts by id: a workspace's contacts counted from the index alone, and a
+-- segment's set of contact ids checked against it.
+CREATE INDEX contacts_live_idx ON contacts (workspace_id, is_test, id) WHERE deleted_at IS NULL;
 
 CREATE TABLE contact_opt_outs (
     contact_id TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
@@ -16,6 +19,7 @@ CREATE TABLE contact_opt_outs (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (contact_id, channel_kind)
 );
+CREATE INDEX contact_opt_outs_kind_idx ON contact_opt_outs (channel_kind, contact_id);
 -- The single flag of before meant every channel.
 INSERT INTO contact_opt_outs (contact_id, channel_kind, reason, source, created_at)
 SELECT c.id, k.kind, '', 'member', c.updated_at
@@ -50,8 +54,13 @@ CREATE TABLE contact_field_values (
     value_number DOUBLE PRECISION,
     PRIMARY KEY (contact_id, field_id)
 );
-CREATE INDEX contact_field_values_text_idx ON contact_field_values (field_id, value_text);
-CREATE INDEX contact_field_values_number_idx ON contact_field_values (field_id, value_number);
+-- Segments find a field's values through these, contact ids included so the index
+-- answers alone. Text is indexed by its first 100 characters (a whole long text or list
+-- of choices can exceed PostgreSQL's limit for an index entry), once as written (days,
+-- choices) and once lowered (text compared whatever its case).
+CREATE INDEX contact_field_values_text_idx ON contact_field_values (field_id, substr(value_text, 1, 100), contact_id);
+CREATE INDEX contact_field_values_lower_idx ON contact_field_values (field_id, lower(substr(value_text, 1, 100)), contact_id);
+CREATE INDEX contact_field_values_number_idx ON contact_field_values (field_id, value_number, contact_id);
 
 CREATE TABLE conversation_field_values (
     conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,

@@ -18,5 +18,6 @@ pub async fn seed_all(m: &Messaging) -> msgbuddy_core::Result<()> {
     let demo = seed::seed_demo(&m.bus).await?;
     msgbuddy_messaging::demo::seed(m, &demo.workspace_id, &demo.user_id).await?;
     msgbuddy_inbox::demo::seed(m, &demo.workspace_id, &demo.user_id).await?;
+    msgbuddy_contacts::demo::seed(m.db(), &demo.workspace_id, &demo.user_id).await?;
     Ok(())
 }

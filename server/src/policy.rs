@@ -19,28 +19,38 @@ const SERVER_FN_ERROR: &str = "serverfnerror";
 /// Upload bodies: the largest file plus room for the multipart framing and fields.
 pub const MAX_UPLOAD_BODY_BYTES: usize = msgbuddy_media::MAX_BYTES + 64 * 1024;
 
-/// The routes that take a file: the partner API's `POST /api/v1/media` and the thread's
-/// attachment form, `POST /w/{workspace}/conversations/{conversation}/attachment`.
+/// Contact import bodies: the largest importable file plus room for the form around it.
+pub const MAX_IMPORT_BODY_BYTES: usize =
+    msgbuddy_domain::contact_import::MAX_IMPORT_BYTES + 64 * 1024;
+
+/// The routes that take a file: the partner API's `POST /api/v1/media`, the thread's
+/// attachment form, `POST /w/{workspace}/conversations/{conversation}/attachment`, and
+/// the contact import form, `POST /w/{workspace}/contacts/imports`.
 pub fn is_upload(path: &str) -> bool {
-    if path == "/api/v1/media" {
-        return true;
-    }
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    matches!(
-        parts.as_slice(),
-        ["w", ws, "conversations", conversation, "attachment"] if !ws.is_empty() && !conversation.is_empty()
-    )
+    upload_limit(path).is_some()
 }
 
-/// Refuses bodies over [`MAX_BODY_BYTES`] ([`MAX_UPLOAD_BODY_BYTES`] on upload routes):
-/// at once when `Content-Length` says so, and while reading when a streamed body grows
-/// past it.
+/// The body limit of an upload route, `None` for any other path.
+fn upload_limit(path: &str) -> Option<usize> {
+    if path == "/api/v1/media" {
+        return Some(MAX_UPLOAD_BODY_BYTES);
+    }
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["w", ws, "conversations", conversation, "attachment"]
+            if !ws.is_empty() && !conversation.is_empty() =>
+        {
+            Some(MAX_UPLOAD_BODY_BYTES)
+        }
+        ["w", ws, "contacts", "imports"] if !ws.is_empty() => Some(MAX_IMPORT_BODY_BYTES),
+        _ => None,
+    }
+}
+
+/// Refuses bodies over [`MAX_BODY_BYTES`] (an upload route's own limit on those): at once
+/// when `Content-Length` says so, and while reading when a streamed body grows past it.
 pub async fn limit_body(req: Request, next: Next) -> Response {
-    let limit = if is_upload(req.uri().path()) {
-        MAX_UPLOAD_BODY_BYTES
-    } else {
-        MAX_BODY_BYTES
-    };
+    let limit = upload_limit(req.uri().path()).unwrap_or(MAX_BODY_BYTES);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -209,10 +219,19 @@ mod tests {
     }
 
     #[test]
-    fn only_the_two_upload_routes_take_large_bodies() {
+    fn only_the_upload_routes_take_large_bodies() {
         assert!(is_upload("/api/v1/media"));
         assert!(is_upload("/w/ws_1/conversations/cv_1/attachment"));
+        assert!(is_upload("/w/ws_1/contacts/imports"));
+        assert_eq!(
+            upload_limit("/w/ws_1/contacts/imports"),
+            Some(MAX_IMPORT_BODY_BYTES)
+        );
+        assert_eq!(upload_limit("/api/v1/media"), Some(MAX_UPLOAD_BODY_BYTES));
         for path in [
+            "/w//contacts/imports",
+            "/w/ws_1/contacts/imports/imp_1",
+            "/w/ws_1/contacts/imports/imp_1/errors.csv",
             "/api/v1/media/x",
             "/api/v1/messages",
             "/w/ws_1/conversations/cv_1",

@@ -40,7 +40,7 @@ struct Section {
     needs: Option<Permission>,
 }
 
-fn sections() -> [Section; 5] {
+fn sections() -> [Section; 6] {
     [
         Section {
             label: "Overview",
@@ -53,6 +53,12 @@ fn sections() -> [Section; 5] {
             testid: "nav-conversations",
             path: "/conversations",
             needs: Some(Permission::ConversationsView),
+        },
+        Section {
+            label: "Contacts",
+            testid: "nav-contacts",
+            path: "/contacts",
+            needs: Some(Permission::ContactsView),
         },
         Section {
             label: "Search",

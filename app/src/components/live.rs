@@ -12,7 +12,8 @@ pub struct LiveEvent {
 }
 
 /// Event names the UI listens for; the server sends others too, for later modules.
-pub const EVENT_NAMES: [&str; 13] = [
+pub const EVENT_NAMES: [&str; 14] = [
+    "contact_import.progress",
     "member.joined",
     "member.removed",
     "member.role_changed",

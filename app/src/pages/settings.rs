@@ -36,6 +36,8 @@ pub fn SettingsNav(current: &'static str) -> impl IntoView {
             {tab("API keys", format!("{base}/api-keys"), "api-keys")}
             {tab("Labels", format!("{base}/labels"), "labels")}
             {tab("Quick replies", format!("{base}/quick-replies"), "quick-replies")}
+            {tab("Contact fields", format!("{base}/contact-fields"), "contact-fields")}
+            {tab("Tags and opt-outs", format!("{base}/tags"), "tags")}
             {tab("Assignment", format!("{base}/assignment"), "assignment")}
             <Show when=move || can_audit.get()>{tab("Audit log", format!("{base}/audit"), "audit")}</Show>
         </nav>

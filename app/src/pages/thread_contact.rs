@@ -51,6 +51,7 @@ pub fn ContactSide(workspace_id: String, contact: ContactPanel) -> impl IntoView
             <details open>
                 <summary class="cursor-pointer font-medium">{format!("About {}", contact.name)} " " {flags}</summary>
                 <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">{facts}</dl>
+                <a href=format!("/w/{workspace_id}/contacts/{}", contact.id) class="mt-2 inline-block text-indigo-800 underline" data-testid="open-contact">"Open contact"</a>
                 <h2 class="mt-3 font-medium">"Other conversations"</h2>
                 {if none {
                     view! { <p class="text-slate-600">"None."</p> }.into_any()

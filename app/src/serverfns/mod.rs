@@ -9,7 +9,10 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod channels;
+pub mod contact_settings;
+pub mod contacts;
 pub mod conversations;
+pub mod imports;
 pub mod invitations;
 pub mod labels;
 pub mod marks;
@@ -19,6 +22,7 @@ pub mod notifications;
 pub mod quick_replies;
 pub mod saved_views;
 pub mod search;
+pub mod segments;
 pub mod workspaces;
 
 /// A `YYYY-MM-DD` day from a filter form as UTC milliseconds at its start (`None` when

@@ -50,16 +50,22 @@ struct Checked {
     language: Option<String>,
 }
 
-fn check(form: &ContactForm) -> std::result::Result<Checked, AppError> {
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(is_invisible) {
-        return Err(AppError::invalid_field(
-            "name",
-            format!("A name is 1 to {MAX_NAME_CHARS} visible characters."),
-        ));
-    }
+fn digits(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn check(
+    form: &ContactForm,
+    current_phone: Option<&str>,
+) -> std::result::Result<Checked, AppError> {
+    let name = check_name(&form.name).map_err(|m| AppError::invalid_field("name", m))?;
     let phone = match form.phone.trim() {
         "" => None,
+        // A number a provider gave us stays as it is even where the numbering plan has
+        // no such number (test and fictional ranges), so the contact can still be edited.
+        raw if raw.starts_with('+') && current_phone.is_some_and(|p| digits(p) == digits(raw)) => {
+            current_phone.map(str::to_owned)
+        }
         raw => Some(
             crate::phone::normalise(raw, None).map_err(|m| AppError::invalid_field("phone", m))?,
         ),
@@ -68,8 +74,34 @@ fn check(form: &ContactForm) -> std::result::Result<Checked, AppError> {
         "" => None,
         raw => Some(Email::parse(raw)?.as_str().to_owned()),
     };
-    let telegram_id = match form.telegram_id.trim() {
-        "" => None,
+    let telegram_id = check_telegram_id(&form.telegram_id)
+        .map_err(|m| AppError::invalid_field("telegram_id", m))?;
+    let language =
+        check_language(&form.language).map_err(|m| AppError::invalid_field("language", m))?;
+    Ok(Checked {
+        name,
+        phone,
+        email,
+        telegram_id,
+        language,
+    })
+}
+
+/// A contact's name: 1 to [`MAX_NAME_CHARS`] visible characters, trimmed.
+pub(crate) fn check_name(raw: &str) -> std::result::Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(is_invisible) {
+        return Err(format!(
+            "A name is 1 to {MAX_NAME_CHARS} visible characters."
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A Telegram chat id (digits, a leading `-` for groups); blank is none.
+pub(crate) fn check_telegram_id(raw: &str) -> std::result::Result<Option<String>, String> {
+    match raw.trim() {
+        "" => Ok(None),
         raw if raw.len() <= 20
             && raw
                 .trim_start_matches('-')
@@ -77,38 +109,25 @@ fn check(form: &ContactForm) -> std::result::Result<Checked, AppError> {
                 .all(|c| c.is_ascii_digit())
             && raw != "-" =>
         {
-            Some(raw.to_owned())
+            Ok(Some(raw.to_owned()))
         }
-        _ => {
-            return Err(AppError::invalid_field(
-                "telegram_id",
-                "A Telegram id is the chat's number, like 123456789.",
-            ));
-        }
-    };
-    let language = match form.language.trim() {
-        "" => None,
+        _ => Err("A Telegram id is the chat's number, like 123456789.".to_owned()),
+    }
+}
+
+/// A BCP 47 language tag such as `pt-BR`; blank is none.
+pub(crate) fn check_language(raw: &str) -> std::result::Result<Option<String>, String> {
+    match raw.trim() {
+        "" => Ok(None),
         raw if raw.len() <= MAX_LANGUAGE_CHARS
             && raw.split('-').all(|p| {
                 !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric())
             }) =>
         {
-            Some(raw.to_owned())
+            Ok(Some(raw.to_owned()))
         }
-        _ => {
-            return Err(AppError::invalid_field(
-                "language",
-                "Use a language tag such as en, pt-BR or hi.",
-            ));
-        }
-    };
-    Ok(Checked {
-        name: name.to_owned(),
-        phone,
-        email,
-        telegram_id,
-        language,
-    })
+        _ => Err("Use a language tag such as en, pt-BR or hi.".to_owned()),
+    }
 }
 
 /// The form's field values checked against the definitions: the values to write (`None`
@@ -167,7 +186,7 @@ fn taken(e: Error) -> Error {
 /// Creates a contact; its id.
 pub async fn create(db: &Db, actor: &Actor, member: &Member, form: &ContactForm) -> Result<String> {
     member.require(Permission::ContactsEdit)?;
-    let checked = check(form)?;
+    let checked = check(form, None)?;
     let mut tx = db.begin_write().await?;
     let definitions = definitions::load(&mut tx, &member.workspace_id, FieldScope::Contact).await?;
     let values = check_fields(&definitions, form, true)?;
@@ -225,9 +244,9 @@ pub async fn update(
     form: &ContactForm,
 ) -> Result<()> {
     member.require(Permission::ContactsEdit)?;
-    let checked = check(form)?;
     let mut tx = db.begin_write().await?;
     let before = row(&mut tx, &member.workspace_id, id).await?;
+    let checked = check(form, before.phone.as_deref())?;
     let definitions = definitions::load(&mut tx, &member.workspace_id, FieldScope::Contact).await?;
     let values = check_fields(&definitions, form, false)?;
     if let Some(ids) = &form.tags {

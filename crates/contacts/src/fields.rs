@@ -536,7 +536,8 @@ fn within_bounds(def: &FieldDefinition, n: f64) -> Result<f64, String> {
     }
 }
 
-fn parse_bool(raw: &str) -> Option<bool> {
+/// Yes or no as people and spreadsheets write it (`yes`, `TRUE`, `1`, `off`).
+pub fn parse_bool(raw: &str) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "on" => Some(true),
         "false" | "no" | "0" | "off" => Some(false),
@@ -581,7 +582,7 @@ fn check_day(y: i64, m: u32, d: u32) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_date(raw: &str) -> Result<(i64, u32, u32), String> {
+pub(crate) fn parse_date(raw: &str) -> Result<(i64, u32, u32), String> {
     let (y, m, d) = date_digits(raw)
         .ok_or_else(|| "Enter a date as YYYY-MM-DD, like 2026-11-30.".to_owned())?;
     check_day(y, m, d)?;
@@ -666,7 +667,7 @@ const MIN_DATE_TIME_MS: i64 = days_from_civil(1000, 1, 1) * 86_400_000;
 const MAX_DATE_TIME_MS: i64 = days_from_civil(10_000, 1, 1) * 86_400_000 - 1;
 
 /// Days since 1970-01-01 (Howard Hinnant's algorithm, proleptic Gregorian calendar).
-const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -686,7 +687,7 @@ fn rfc3339_utc(ms: i64) -> String {
     }
 }
 
-fn choose_one(def: &FieldDefinition, raw: &str) -> Result<String, String> {
+pub(crate) fn choose_one(def: &FieldDefinition, raw: &str) -> Result<String, String> {
     let wanted = raw.trim().to_lowercase();
     def.options
         .iter()

@@ -4,9 +4,14 @@
 
 pub mod contact;
 pub mod definitions;
+pub mod demo;
+pub mod export;
 pub mod fields;
+pub mod import;
 pub mod list;
+pub mod merge;
 pub mod opt_outs;
 pub mod phone;
+pub mod segments;
 pub mod sql;
 pub mod tags;

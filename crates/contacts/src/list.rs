@@ -2,6 +2,7 @@
 //! row shown, so contacts arriving meanwhile never shift or repeat a page).
 
 use crate::contact::{read_row, row_columns};
+use crate::segments;
 use crate::sql::Sql;
 use crate::tags;
 use msgbuddy_core::workspaces::Member;
@@ -15,7 +16,7 @@ use sqlx::Row;
 const MAX_QUERY_CHARS: usize = 200;
 
 /// `raw` for a `LIKE ... ESCAPE '\'` pattern, matching it anywhere.
-fn contains_pattern(raw: &str) -> String {
+pub(crate) fn contains_pattern(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 2);
     out.push('%');
     for c in raw.chars() {
@@ -28,7 +29,8 @@ fn contains_pattern(raw: &str) -> String {
     out
 }
 
-/// The `WHERE` clause of a filter (without the keyset), from `contacts c`.
+/// The `WHERE` clause of a filter (without the keyset), from `contacts c`. A segment is
+/// [`page`]'s to add: reading it takes the database.
 pub fn filter_sql(
     workspace_id: &str,
     filter: &ContactFilter,
@@ -106,6 +108,22 @@ pub fn filter_sql(
     Ok(sql)
 }
 
+/// The whole `WHERE` clause of a filter, its segment's conditions included: what the
+/// list pages through and the export writes out.
+pub async fn where_sql(
+    conn: &mut sqlx::AnyConnection,
+    workspace_id: &str,
+    filter: &ContactFilter,
+) -> Result<Sql> {
+    let mut filtered = filter_sql(workspace_id, filter)?;
+    if !filter.segment.is_empty()
+        && let Some(part) = segments::list_filter(conn, workspace_id, &filter.segment).await?
+    {
+        filtered.push(" AND ").append(part);
+    }
+    Ok(filtered)
+}
+
 /// A page of the workspace's contacts matching `filter`, after the contact `after`.
 pub async fn page(
     db: &Db,
@@ -120,11 +138,12 @@ pub async fn page(
             .ok_or_else(|| AppError::invalid_field("sort", "Sort by newest or name."))?,
     };
     let mut conn = db.reader().acquire().await?;
+    let filtered = where_sql(&mut conn, &member.workspace_id, filter).await?;
     let mut count = Sql::new("SELECT COUNT(*) FROM contacts c WHERE ");
-    count.append(filter_sql(&member.workspace_id, filter)?);
+    count.append(filtered.clone());
     let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get(0)?;
     let mut sql = Sql::new(&format!("SELECT {} FROM contacts c WHERE ", row_columns()));
-    sql.append(filter_sql(&member.workspace_id, filter)?);
+    sql.append(filtered);
     let (keys, order) = match sort {
         ContactSort::Newest => (
             "c.created_at, c.id",

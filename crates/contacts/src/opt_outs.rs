@@ -3,10 +3,12 @@
 //! member or the API can do it too. The message pipeline refuses every send to a kind the
 //! contact opted out of ([`mask_sql`] gives it the set with the contact's row).
 
+use msgbuddy_core::audit::{self, Entry};
 use msgbuddy_core::db::now_ms;
-use msgbuddy_core::{Db, Result};
-use msgbuddy_domain::AppError;
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Actor, Db, Result};
 use msgbuddy_domain::message::{ChannelKind, OptOuts};
+use msgbuddy_domain::{AppError, Permission};
 use sqlx::{AnyConnection, Row};
 
 /// A SQL expression for the [`OptOuts`] mask of the contact whose id is `contact_id`
@@ -260,21 +262,37 @@ pub async fn keywords(conn: &mut AnyConnection, workspace_id: &str) -> Result<Ke
     })
 }
 
-/// Keeps the workspace's keywords.
-pub async fn save_keywords(db: &Db, workspace_id: &str, k: &Keywords) -> Result<()> {
+/// Keeps the workspace's keywords (a settings change, audited).
+pub async fn save_keywords(db: &Db, actor: &Actor, member: &Member, k: &Keywords) -> Result<()> {
+    member.require(Permission::SettingsEdit)?;
     let mut tx = db.begin_write().await?;
+    let before = keywords(&mut tx, &member.workspace_id).await?;
     sqlx::query(
         "INSERT INTO contact_settings (workspace_id, stop_keywords, start_keywords, stop_reply, start_reply) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id) DO UPDATE SET \
          stop_keywords = excluded.stop_keywords, start_keywords = excluded.start_keywords, \
          stop_reply = excluded.stop_reply, start_reply = excluded.start_reply",
     )
-    .bind(workspace_id)
+    .bind(&member.workspace_id)
     .bind(k.stop.join(","))
     .bind(k.start.join(","))
     .bind(&k.stop_reply)
     .bind(&k.start_reply)
     .execute(&mut *tx)
+    .await?;
+    let json = |k: &Keywords| serde_json::json!({ "stop": k.stop, "start": k.start, "stop_reply": k.stop_reply, "start_reply": k.start_reply });
+    audit::record(
+        &mut tx,
+        actor,
+        Entry {
+            workspace_id: Some(&member.workspace_id),
+            action: "opt_out_keywords.update",
+            target_type: "workspace",
+            target_id: Some(&member.workspace_id),
+            before: Some(json(&before)),
+            after: Some(json(k)),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())

@@ -26,7 +26,7 @@ pub enum Value {
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
     text: String,
-    values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
 }
 
 impl Sql {

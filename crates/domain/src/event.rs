@@ -5,6 +5,7 @@
 //! assigned, contact updated, campaign progress, presence); each says which permission a
 //! member needs to see it, so the stream is filtered on the server.
 
+use crate::contact_import::ImportProgress;
 use crate::message::{
     ChannelKind, ConversationSummary, DeliveryStatus, MessageView, TimelineEntry,
 };
@@ -88,6 +89,10 @@ pub enum DomainEvent {
         #[serde(default)]
         is_test: bool,
     },
+    /// A contact import wrote a chunk of rows, or finished.
+    ContactImportProgress {
+        import: ImportProgress,
+    },
 }
 
 /// Whom a conversation was with before a change that reassigned it.
@@ -119,6 +124,7 @@ impl DomainEvent {
             DomainEvent::MessageStatusChanged { .. } => "message.status_changed",
             DomainEvent::ConversationUpdated { .. } => "conversation.updated",
             DomainEvent::NotificationCreated { .. } => "notification.created",
+            DomainEvent::ContactImportProgress { .. } => "contact_import.progress",
         }
     }
 
@@ -133,6 +139,7 @@ impl DomainEvent {
             | DomainEvent::MemberRemoved { .. }
             | DomainEvent::RoleChanged { .. } => Permission::MembersView,
             DomainEvent::ChannelUpdated { .. } => Permission::SettingsView,
+            DomainEvent::ContactImportProgress { .. } => Permission::ContactsView,
             // The event stream narrows these to the conversations a member may see.
             DomainEvent::MessageCreated { .. }
             | DomainEvent::MessageUpdated { .. }

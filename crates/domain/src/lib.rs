@@ -5,6 +5,7 @@
 
 pub mod assignment;
 pub mod contact;
+pub mod contact_import;
 pub mod custom_field;
 pub mod error;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod message;
 pub mod notification;
 pub mod quick_reply;
 pub mod role;
+pub mod segment;
 pub mod time;
 pub mod values;
 pub mod views;

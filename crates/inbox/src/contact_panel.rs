@@ -11,7 +11,7 @@ use msgbuddy_messaging::Messaging;
 use msgbuddy_messaging::conversations::{SUMMARY, summary};
 use sqlx::Row;
 
-/// Other conversations the panel lists, at most.
+/// Conversations a contact's panel or page lists, at most.
 const OTHERS: i64 = 20;
 
 /// The panel for `conversation`'s contact, as `member` may see it.
@@ -31,22 +31,8 @@ pub async fn panel(
     .fetch_optional(m.db().reader())
     .await?
     .ok_or_else(|| Error::App(AppError::not_found()))?;
-    let visible = if sees_all(member) {
-        ""
-    } else {
-        " AND (c.assignee_id IS NULL OR c.assignee_id = $4)"
-    };
-    let mut others = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SUMMARY} WHERE c.contact_id = $1 AND c.workspace_id = $2 AND c.id <> $3{visible} \
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT {OTHERS}"
-    )))
-    .bind(&conversation.contact_id)
-    .bind(&member.workspace_id)
-    .bind(&conversation.id);
-    if !visible.is_empty() {
-        others = others.bind(&member.user_id);
-    }
-    let others = others.fetch_all(m.db().reader()).await?;
+    let others =
+        conversations_of(m, member, &conversation.contact_id, Some(&conversation.id)).await?;
     Ok(ContactPanel {
         id: row.try_get(0)?,
         name: row.try_get(1)?,
@@ -57,6 +43,38 @@ pub async fn panel(
         blocked: row.try_get::<i64, _>(6)? != 0,
         created_at_ms: row.try_get(7)?,
         last_seen_ms: row.try_get(8)?,
-        conversations: others.iter().map(summary).collect::<Result<_>>()?,
+        conversations: others,
     })
+}
+
+/// The contact's newest conversations `member` may see, but `except`.
+pub async fn conversations_of(
+    m: &Messaging,
+    member: &Member,
+    contact_id: &str,
+    except: Option<&str>,
+) -> Result<Vec<ConversationSummary>> {
+    member.require(Permission::ConversationsView)?;
+    let visible = if sees_all(member) {
+        ""
+    } else {
+        " AND (c.assignee_id IS NULL OR c.assignee_id = $4)"
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SUMMARY} WHERE c.contact_id = $1 AND c.workspace_id = $2 AND c.id <> $3{visible} \
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT {OTHERS}"
+    )))
+    .bind(contact_id)
+    .bind(&member.workspace_id)
+    .bind(except.unwrap_or_default());
+    let rows = if visible.is_empty() {
+        rows
+    } else {
+        rows.bind(&member.user_id)
+    };
+    rows.fetch_all(m.db().reader())
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
 }

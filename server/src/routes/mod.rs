@@ -4,6 +4,8 @@
 mod api_v1;
 mod attachments;
 mod byte_range;
+mod contact_export;
+mod contact_imports;
 mod events;
 mod health;
 pub(crate) mod media;
@@ -50,9 +52,18 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
         .route("/events", get(events::stream))
         .merge(api_v1::router())
         .route("/media/{id}", get(media::file))
+        .route("/w/{workspace}/exports/{file}", get(contact_export::export))
         .route(
             "/w/{workspace}/conversations/{conversation}/attachment",
             post(attachments::attach),
+        )
+        .route(
+            "/w/{ws}/contacts/imports",
+            post(contact_imports::upload),
+        )
+        .route(
+            "/w/{workspace}/contacts/imports/{id}/errors.csv",
+            get(contact_imports::errors),
         )
         .route(
             "/webhooks/{channel_id}",

@@ -24,8 +24,8 @@ use tokio::task::JoinHandle;
 
 /// Starts the message pipeline's loops: the dispatcher (sending), the webhook processor
 /// (receiving), the mailbox reader, the media downloader, the inbox's snooze alarm,
-/// auto-assignment with the inactivity rule, and the search indexer. They stop when
-/// `shutdown` flips, after their current pass.
+/// auto-assignment with the inactivity rule, the search indexer and contact imports. They
+/// stop when `shutdown` flips, after their current pass.
 pub fn start_pipeline(
     m: Messaging,
     settings: dispatch::Settings,
@@ -49,6 +49,12 @@ pub fn start_pipeline(
         )),
         tokio::spawn(msgbuddy_inbox::search_index::run(
             m.db().clone(),
+            std::time::Duration::from_secs(1),
+            shutdown.clone(),
+        )),
+        tokio::spawn(msgbuddy_contacts::import::run(
+            m.db().clone(),
+            m.bus.clone(),
             std::time::Duration::from_secs(1),
             shutdown.clone(),
         )),

@@ -1,0 +1,105 @@
+//! The rows an import refused, as a CSV a person opens in a spreadsheet: the line, why,
+//! and the row as the file had it. Cells come from uploaded files, so none may start a
+//! formula when the report is opened.
+
+use msgbuddy_core::workspaces::Member;
+use msgbuddy_core::{Db, Error, Result};
+use msgbuddy_domain::{AppError, Permission};
+use sqlx::Row;
+
+/// Errors read per query while the report is written.
+const PAGE: i64 = 10_000;
+
+/// `cell` as a spreadsheet shows it and never runs it: a leading `=`, `+`, `-`, `@`, tab
+/// or carriage return would make it a formula (CSV injection), so it gets a `'`.
+pub fn guard_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// One record, RFC 4180: quoted when it holds a comma, a quote or a line break.
+fn record(cells: &[&str]) -> String {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let cell = guard_formula(cell);
+        if cell.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&cell.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(&cell);
+        }
+    }
+    line.push_str("\r\n");
+    line
+}
+
+/// The refused rows of an import of the member's workspace, in line order.
+pub async fn errors_csv(db: &Db, member: &Member, import_id: &str) -> Result<String> {
+    member.require(Permission::ContactsView)?;
+    let mut conn = db.reader().acquire().await?;
+    sqlx::query("SELECT 1 FROM contact_imports WHERE id = $1 AND workspace_id = $2")
+        .bind(import_id)
+        .bind(&member.workspace_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::App(AppError::not_found()))?;
+    let mut out = record(&["line", "reason", "row"]);
+    let mut after = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT line, reason, raw FROM contact_import_errors WHERE import_id = $1 AND line > $2 \
+             ORDER BY line LIMIT $3",
+        )
+        .bind(import_id)
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let line: i64 = row.try_get(0)?;
+            let reason: String = row.try_get(1)?;
+            let raw: String = row.try_get(2)?;
+            out.push_str(&record(&[&line.to_string(), &reason, &raw]));
+            after = line;
+        }
+        if i64::try_from(rows.len()).unwrap_or(0) < PAGE {
+            return Ok(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_cells_quoted() {
+        for (cell, shown) in [
+            (
+                "=HYPERLINK(\"http://evil.example\",\"x\")",
+                "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            ),
+            ("+1+2", "'+1+2"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Ana", "Ana"),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(guard_formula(cell), shown, "{cell:?}");
+        }
+        assert_eq!(
+            record(&["2", "Name: bad", "=cmd|' /C calc'!A0,\"x\"\nnext"]),
+            "2,Name: bad,\"'=cmd|' /C calc'!A0,\"\"x\"\"\nnext\"\r\n"
+        );
+        assert_eq!(record(&["line", "reason", "row"]), "line,reason,row\r\n");
+    }
+}
