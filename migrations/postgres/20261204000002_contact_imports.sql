@@ -1,15 +1,15 @@
--- Bulk imports of contacts. The uploaded file is kept in the row (`body`) so whichever
--- instance's worker claims the import can read it. `next_row` counts the rows committed:
--- each chunk of rows is written in one transaction with the counters, so a worker that
--- dies mid-chunk leaves nothing of it and the next one resumes exactly there. A worker
--- holds an import while `lease_until` is ahead of the clock.
+-- Bulk imports of contacts. The uploaded file is kept in the database
+-- (`contact_import_files`) so whichever instance's worker claims the import can read it.
+-- `next_row` counts the rows committed: each chunk of rows is written in one transaction
+-- with the counters, so a worker that dies mid-chunk leaves nothing of it and the next one
+-- resumes exactly there. A worker holds an import while `lease_until` is ahead of the
+-- clock.
 CREATE TABLE contact_imports (
     id TEXT PRIMARY KEY,
     workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
     file_name TEXT NOT NULL,
     format TEXT NOT NULL CHECK (format IN ('csv', 'json')),
-    body TEXT NOT NULL,
     -- The file's column names and first rows (JSON), so pages never read the body.
     headers TEXT NOT NULL,
     preview TEXT NOT NULL,
@@ -32,6 +32,13 @@ CREATE TABLE contact_imports (
 );
 CREATE INDEX contact_imports_workspace_idx ON contact_imports (workspace_id, created_at, id);
 CREATE INDEX contact_imports_due_idx ON contact_imports (created_at, id) WHERE status IN ('queued', 'running');
+
+-- The file, apart from the counters: SQLite rewrites a whole row on every update, and a
+-- 50 MB file rewritten with each chunk's progress would cost more than the chunk.
+CREATE TABLE contact_import_files (
+    import_id TEXT PRIMARY KEY REFERENCES contact_imports (id) ON DELETE CASCADE,
+    body TEXT NOT NULL
+);
 
 -- Rows an import refused, by the line a spreadsheet shows them on (the header is line 1).
 CREATE TABLE contact_import_errors (

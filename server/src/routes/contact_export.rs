@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use msgbuddy_contacts::export::{self, Format};
 use msgbuddy_core::{auth, workspaces};
 use msgbuddy_domain::contact::ContactFilter;
@@ -44,7 +45,9 @@ pub async fn export(
         Format::Csv => ("text/csv; charset=utf-8", "contacts.csv"),
         Format::Json => ("application/json", "contacts.json"),
     };
-    let mut res = Body::from_stream(stream).into_response();
+    // Fused: the compression layer polls once more after the end, which `unfold` would
+    // answer with a panic.
+    let mut res = Body::from_stream(stream.fuse()).into_response();
     let headers = res.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {

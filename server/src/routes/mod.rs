@@ -57,10 +57,7 @@ pub fn router(state: AppState, sessions: SqlSessionStore, settings: SessionSetti
             "/w/{workspace}/conversations/{conversation}/attachment",
             post(attachments::attach),
         )
-        .route(
-            "/w/{ws}/contacts/imports",
-            post(contact_imports::upload),
-        )
+        .route("/w/{ws}/contacts/imports", post(contact_imports::upload))
         .route(
             "/w/{workspace}/contacts/imports/{id}/errors.csv",
             get(contact_imports::errors),

@@ -1,5 +1,6 @@
 //! The clean-up job: deletes invitations that expired unaccepted, sessions past expiry,
-//! and Idempotency-Keys past the time they are kept.
+//! Idempotency-Keys past the time they are kept, and contacts deleted longer ago than
+//! their undo window.
 
 use super::JobContext;
 use apalis::prelude::{BoxDynError, Data};
@@ -18,6 +19,8 @@ pub struct CleanupReport {
     pub invitations: u64,
     pub sessions: u64,
     pub idempotency_keys: u64,
+    #[serde(default)]
+    pub deleted_contacts: u64,
 }
 
 /// The work itself, callable directly (the command line, tests) or from the worker.
@@ -27,11 +30,14 @@ pub async fn run_cleanup(ctx: &JobContext) -> msgbuddy_core::Result<CleanupRepor
         .delete_expired()
         .await?;
     let idempotency_keys = msgbuddy_messaging::idempotency::delete_expired(&ctx.db).await?;
-    if invitations + sessions + idempotency_keys > 0 {
+    let deleted_contacts =
+        msgbuddy_contacts::contact::purge(&ctx.db, msgbuddy_core::db::now_ms()).await?;
+    if invitations + sessions + idempotency_keys + deleted_contacts > 0 {
         tracing::info!(
             invitations,
             sessions,
             idempotency_keys,
+            deleted_contacts,
             "cleaned up expired rows"
         );
     }
@@ -39,6 +45,7 @@ pub async fn run_cleanup(ctx: &JobContext) -> msgbuddy_core::Result<CleanupRepor
         invitations,
         sessions,
         idempotency_keys,
+        deleted_contacts,
     })
 }
 

@@ -792,7 +792,13 @@ async fn a_worker_dying_mid_chunk_leaves_nothing_of_it_and_the_next_resumes_exac
             2000
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) FROM contact_imports WHERE id = $1 AND body = '' AND lease_owner IS NULL", &[&summary.id]).await,
+            count(
+                &app,
+                "SELECT COUNT(*) FROM contact_imports i WHERE i.id = $1 AND i.lease_owner IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM contact_import_files f WHERE f.import_id = i.id)",
+                &[&summary.id]
+            )
+            .await,
             1,
             "a finished import lets go of its file and its lease"
         );

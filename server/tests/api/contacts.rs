@@ -291,6 +291,24 @@ async fn every_field_kind_checks_its_values_on_every_write_and_a_refusal_keeps_n
             11 + 4,
             "eleven fields; create, update, delete, restore"
         );
+        // After the undo window the clean-up removes it for good.
+        contact::delete(&app.db, &actor, &member, &id)
+            .await
+            .expect("deleted again");
+        let now = msgbuddy_core::db::now_ms();
+        assert_eq!(
+            contact::purge(&app.db, now).await.expect("purge"),
+            0,
+            "still in its window"
+        );
+        let later = now + msgbuddy_domain::contact::UNDO_WINDOW_MS + 1;
+        assert_eq!(contact::purge(&app.db, later).await.expect("purge"), 1);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM contacts WHERE id = $1", &[&id]).await,
+            0
+        );
+        let values = "SELECT COUNT(*) FROM contact_field_values WHERE contact_id = $1";
+        assert_eq!(count(&app, values, &[&id]).await, 0);
     }
 }
 

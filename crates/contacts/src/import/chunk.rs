@@ -4,7 +4,7 @@
 
 use super::mapping::Target;
 use super::parse::{RawRow, Rows};
-use super::plan::{self, Book, Decision, TagBudget};
+use super::plan::{self, Book, Decision, KeyKind, TagBudget};
 use super::row::{self, Candidate, Column};
 use super::write::{self, Change, RowError};
 use crate::fields::{self, FieldValue};
@@ -259,14 +259,26 @@ pub async fn decide(
     memory: &mut Memory,
     checked: &[Checked],
 ) -> Result<Outcome> {
-    let keys: Vec<_> = checked
+    let rows: Vec<&Candidate> = checked
         .iter()
         .filter_map(|c| c.candidate.as_ref().ok())
-        .flat_map(plan::keys)
         .collect();
-    for (id, known) in write::lookup(conn, workspace_id, &keys).await? {
-        memory.book.learn(id, known);
+    let mut t = std::time::Instant::now();
+    for kind in [KeyKind::Phone, KeyKind::Email, KeyKind::Telegram] {
+        // An address the contact found by phone already has is nobody else's: only the
+        // others are looked up (a file imported again looks up its phone numbers alone).
+        let values: Vec<&String> = rows
+            .iter()
+            .filter_map(|row| {
+                let value = plan::key_of(row, kind)?;
+                (!memory.book.holds_already(row, kind, value)).then_some(value)
+            })
+            .collect();
+        for (id, known) in write::lookup(conn, workspace_id, kind, &values).await? {
+            memory.book.learn(id, known);
+        }
     }
+    crate::import::lap("  lookup", &mut t);
     if memory.budget.is_none() {
         let names = write::tag_names(conn, workspace_id).await?;
         let limit = usize::try_from(crate::tags::MAX_TAGS).unwrap_or_default();
@@ -319,31 +331,55 @@ pub async fn write(
         .chain(outcome.updates.iter().map(|(_, c)| c))
         .flat_map(|c| c.tags.iter().cloned())
         .collect();
+    let mut t = std::time::Instant::now();
     let tag_ids = if tag_names.is_empty() {
         HashMap::new()
     } else {
         write::ensure_tags(conn, workspace_id, &tag_names, now).await?
     };
     let new: Vec<(&String, &Change)> = outcome.new.iter().map(|n| (&n.id, &n.change)).collect();
+    crate::import::lap("  tags", &mut t);
     let inserted = write::insert_contacts(conn, workspace_id, &new, now).await?;
+    crate::import::lap("  insert", &mut t);
     if inserted.len() < outcome.new.len() {
         found_late(conn, workspace_id, on_duplicate, &mut outcome, &inserted).await?;
     }
     let updates: Vec<(&String, &Change)> = outcome.updates.iter().map(|(id, c)| (id, c)).collect();
     write::update_contacts(conn, &updates, now).await?;
+    crate::import::lap("  update", &mut t);
     if crash.is_some() {
         return Err(Error::internal(
             "the import worker stopped in the middle of a chunk",
         ));
     }
-    let written: Vec<(&String, &Change)> = outcome
+    let fresh: Vec<(&String, &Change)> = outcome
         .new
         .iter()
         .filter(|n| inserted.contains(&n.id))
         .map(|n| (&n.id, &n.change))
-        .chain(outcome.updates.iter().map(|(id, c)| (id, c)))
         .collect();
-    let values: Vec<(&String, &String, &FieldValue)> = written
+    write_details(conn, &fresh, &tag_ids, now, true).await?;
+    write_details(conn, &updates, &tag_ids, now, false).await?;
+    crate::import::lap("  details", &mut t);
+    let opted_out: Vec<&String> = fresh
+        .iter()
+        .chain(&updates)
+        .filter(|(_, c)| c.opt_out)
+        .map(|(id, _)| *id)
+        .collect();
+    write::opt_out_everywhere(conn, &opted_out, now).await?;
+    Ok(outcome)
+}
+
+/// The field values and tags of contacts; `fresh` ones were made in this transaction.
+async fn write_details(
+    conn: &mut AnyConnection,
+    contacts: &[(&String, &Change)],
+    tag_ids: &HashMap<String, String>,
+    now: i64,
+    fresh: bool,
+) -> Result<()> {
+    let values: Vec<(&String, &String, &FieldValue)> = contacts
         .iter()
         .flat_map(|(id, c)| {
             c.fields
@@ -351,8 +387,8 @@ pub async fn write(
                 .map(move |(field, value)| (*id, field, value))
         })
         .collect();
-    write::upsert_values(conn, &values).await?;
-    let tagged: Vec<(&String, &String)> = written
+    write::upsert_values(conn, &values, fresh).await?;
+    let tagged: Vec<(&String, &String)> = contacts
         .iter()
         .flat_map(|(id, c)| {
             c.tags
@@ -363,14 +399,8 @@ pub async fn write(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    write::add_tags(conn, &tagged, now).await?;
-    let opted_out: Vec<&String> = written
-        .iter()
-        .filter(|(_, c)| c.opt_out)
-        .map(|(id, _)| *id)
-        .collect();
-    write::opt_out_everywhere(conn, &opted_out, now).await?;
-    Ok(outcome)
+    write::add_tags(conn, &tagged, now, fresh).await?;
+    Ok(())
 }
 
 /// New contacts the database refused because another contact took one of their

@@ -134,7 +134,7 @@ async fn work(
             return Ok(true);
         }
     };
-    let body: String = sqlx::query("SELECT body FROM contact_imports WHERE id = $1")
+    let body: String = sqlx::query("SELECT body FROM contact_import_files WHERE import_id = $1")
         .bind(&job.id)
         .fetch_one(&mut *conn)
         .await?
@@ -228,8 +228,12 @@ async fn work_chunks(
     hooks: Hooks,
 ) -> Result<()> {
     let mut reading = chunk::read_ahead(rows, context.clone(), chunk_rows);
+    refresh_statistics(db).await;
+    let mut first = true;
     loop {
+        let mut t = std::time::Instant::now();
         let (rows, checked) = chunk::ahead(reading).await?;
+        crate::import::lap("wait-read", &mut t);
         if hooks.shutdown.as_ref().is_some_and(|s| *s.borrow()) {
             return release(db, owner, job).await;
         }
@@ -262,9 +266,28 @@ async fn work_chunks(
             crash,
         )
         .await?;
+        if first {
+            refresh_statistics(db).await;
+            first = false;
+        }
         if last {
             return Ok(());
         }
+    }
+}
+
+/// Lets PostgreSQL's planner see the contacts there are, before the first chunk and
+/// after it (for a workspace that had none). With no statistics for the table
+/// (autovacuum off, or not round yet since it filled) it finds a contact by phone through
+/// the Telegram index, the smallest, and tests every contact of the workspace: each
+/// chunk's lookup would grow with the table. Statistics keep their proportions as the
+/// table grows. SQLite's planner needs none for this.
+async fn refresh_statistics(db: &Db) {
+    if db.backend() != Backend::Postgres {
+        return;
+    }
+    if let Err(e) = sqlx::query("ANALYZE contacts").execute(db.writer()).await {
+        tracing::warn!(error = %e, "could not refresh the contacts table's statistics");
     }
 }
 
@@ -282,7 +305,9 @@ async fn commit_chunk(
     crash: Option<Crash>,
 ) -> Result<()> {
     let now = now_ms();
+    let mut t = std::time::Instant::now();
     let mut tx = db.begin_write().await?;
+    crate::import::lap("begin", &mut t);
     let mut outcome = chunk::decide(
         &mut tx,
         &job.workspace_id,
@@ -292,6 +317,7 @@ async fn commit_chunk(
         checked,
     )
     .await?;
+    crate::import::lap("decide", &mut t);
     if !job.dry_run {
         outcome = chunk::write(
             &mut tx,
@@ -307,6 +333,7 @@ async fn commit_chunk(
             "the import worker stopped in the middle of a chunk",
         ));
     }
+    crate::import::lap("write", &mut t);
     super::write::record_errors(&mut tx, &job.id, &outcome.errors).await?;
     let before = job.counts;
     let after = Counts {
@@ -326,7 +353,9 @@ async fn commit_chunk(
     let event = progress_event(job, after, status, None);
     bus.record(&mut tx, &mut pending, &job.workspace_id, &event)
         .await?;
+    crate::import::lap("progress+event", &mut t);
     tx.commit().await?;
+    crate::import::lap("commit", &mut t);
     bus.committed(pending);
     job.counts = after;
     Ok(())
@@ -371,7 +400,7 @@ async fn save_progress(
     }
     if finished && !job.dry_run {
         // The file is not needed once every row is in; only a dry run can be run again.
-        sqlx::query("UPDATE contact_imports SET body = '' WHERE id = $1")
+        sqlx::query("DELETE FROM contact_import_files WHERE import_id = $1")
             .bind(&job.id)
             .execute(&mut *conn)
             .await?;

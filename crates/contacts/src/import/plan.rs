@@ -42,6 +42,15 @@ pub fn keys(c: &Candidate) -> Vec<(KeyKind, String)> {
     .collect()
 }
 
+/// The row's address of `kind`.
+pub fn key_of(c: &Candidate, kind: KeyKind) -> Option<&String> {
+    match kind {
+        KeyKind::Phone => c.phone.as_ref(),
+        KeyKind::Email => c.email.as_ref(),
+        KeyKind::Telegram => c.telegram_id.as_ref(),
+    }
+}
+
 /// A contact's addresses as the import knows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Known {
@@ -103,6 +112,27 @@ impl Book {
             self.by_key.entry(key).or_insert_with(|| id.clone());
         }
         self.contacts.insert(id, known);
+    }
+
+    /// Whether the contact the row's phone number finds already has `value` as its
+    /// address of `kind` (so no other contact can).
+    pub fn holds_already(&self, row: &Candidate, kind: KeyKind, value: &str) -> bool {
+        let Some(phone) = &row.phone else {
+            return false;
+        };
+        let Some(known) = self
+            .by_key
+            .get(&(KeyKind::Phone, phone.clone()))
+            .and_then(|id| self.contacts.get(id))
+        else {
+            return false;
+        };
+        let held = match kind {
+            KeyKind::Phone => known.phone.as_deref(),
+            KeyKind::Email => known.email.as_deref(),
+            KeyKind::Telegram => known.telegram_id.as_deref(),
+        };
+        held == Some(value)
     }
 
     /// Decides a row. `new_contact` gives the field defaults a new contact gets, or why it

@@ -79,16 +79,15 @@ pub async fn upload(
     };
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "INSERT INTO contact_imports (id, workspace_id, created_by, file_name, format, body, headers, preview, \
+        "INSERT INTO contact_imports (id, workspace_id, created_by, file_name, format, headers, preview, \
            mapping, on_duplicate, dry_run, status, total_rows, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'update', 0, 'uploaded', $10, $11)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'update', 0, 'uploaded', $9, $10)",
     )
     .bind(&summary.id)
     .bind(&member.workspace_id)
     .bind(&member.user_id)
     .bind(&summary.file_name)
     .bind(&summary.format)
-    .bind(&found.text)
     .bind(json(&summary.headers)?)
     .bind(json(&summary.preview)?)
     .bind(json(&summary.mapping)?)
@@ -96,6 +95,11 @@ pub async fn upload(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
+    sqlx::query("INSERT INTO contact_import_files (import_id, body) VALUES ($1, $2)")
+        .bind(&summary.id)
+        .bind(&found.text)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         actor,

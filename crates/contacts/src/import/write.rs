@@ -46,51 +46,56 @@ fn values_sql(rows: usize, columns: &[&str], first: usize) -> String {
     out
 }
 
-/// The live contacts of the workspace holding any of `keys`, with their addresses.
+/// The live contacts of the workspace whose address of `kind` is one of `values`, with
+/// their addresses.
 pub async fn lookup(
     conn: &mut AnyConnection,
     workspace_id: &str,
-    keys: &[(KeyKind, String)],
+    kind: KeyKind,
+    values: &[&String],
 ) -> Result<Vec<(String, Known)>> {
+    let column = match kind {
+        KeyKind::Phone => "phone",
+        KeyKind::Email => "email",
+        KeyKind::Telegram => "telegram_id",
+    };
+    let values: Vec<&String> = values
+        .iter()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut out = Vec::new();
-    for (kind, column) in [
-        (KeyKind::Phone, "phone"),
-        (KeyKind::Email, "email"),
-        (KeyKind::Telegram, "telegram_id"),
-    ] {
-        let values: Vec<&String> = keys
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, v)| v)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in values.chunks(rows_per_statement(1) - 1) {
-            let sql = format!(
-                "SELECT id, phone, email, telegram_id, deleted_at FROM contacts \
-                 WHERE workspace_id = $1 AND is_test = 0 AND {column} IN {}",
-                placeholders(1, chunk.len(), 2)
-            );
-            let mut query =
-                sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql))).bind(workspace_id);
-            for value in chunk {
-                query = query.bind(value.as_str());
-            }
-            for row in query.fetch_all(&mut *conn).await? {
-                let deleted: Option<i64> = row.try_get(4)?;
-                out.push((
-                    row.try_get(0)?,
-                    Known {
-                        phone: row.try_get(1)?,
-                        email: row.try_get(2)?,
-                        telegram_id: row.try_get(3)?,
-                        deleted: deleted.is_some(),
-                    },
-                ));
-            }
+    for chunk in values.chunks(rows_per_statement(1) - 1) {
+        let sql = lookup_sql(conn, column, chunk.len());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(workspace_id);
+        for value in chunk {
+            query = query.bind(value.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let deleted: Option<i64> = row.try_get(4)?;
+            out.push((
+                row.try_get(0)?,
+                Known {
+                    phone: row.try_get(1)?,
+                    email: row.try_get(2)?,
+                    telegram_id: row.try_get(3)?,
+                    deleted: deleted.is_some(),
+                },
+            ));
         }
     }
     Ok(out)
+}
+
+/// The lookup of `count` values of `column`, by the column's unique index.
+fn lookup_sql(conn: &AnyConnection, column: &str, count: usize) -> String {
+    let sql = format!(
+        "SELECT id, phone, email, telegram_id, deleted_at FROM contacts \
+         WHERE workspace_id = $1 AND is_test = 0 AND {column} IN {}",
+        placeholders(1, count, 2)
+    );
+    positional(conn, sql)
 }
 
 /// The workspace's tags' names.
@@ -216,7 +221,9 @@ pub async fn holder(
         .transpose()
 }
 
-/// Fills in the given columns of existing contacts (a blank keeps what is there).
+/// Fills in the given columns of existing contacts (a blank keeps what is there). A
+/// contact the row would not change is left alone: a file imported twice rewrites no row
+/// and no index entry.
 pub async fn update_contacts(
     conn: &mut AnyConnection,
     updates: &[(&String, &Change)],
@@ -228,7 +235,12 @@ pub async fn update_contacts(
                phone = COALESCE(v.column3, contacts.phone), email = COALESCE(v.column4, contacts.email), \
                telegram_id = COALESCE(v.column5, contacts.telegram_id), \
                language = COALESCE(v.column6, contacts.language), updated_at = $1 \
-             FROM (VALUES {}) AS v WHERE contacts.id = v.column1",
+             FROM (VALUES {}) AS v WHERE contacts.id = v.column1 \
+               AND (contacts.name IS DISTINCT FROM COALESCE(v.column2, contacts.name) \
+                 OR contacts.phone IS DISTINCT FROM COALESCE(v.column3, contacts.phone) \
+                 OR contacts.email IS DISTINCT FROM COALESCE(v.column4, contacts.email) \
+                 OR contacts.telegram_id IS DISTINCT FROM COALESCE(v.column5, contacts.telegram_id) \
+                 OR contacts.language IS DISTINCT FROM COALESCE(v.column6, contacts.language))",
             values_sql(chunk.len(), &["{}"; 6], 2)
         );
         let mut update = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql))).bind(now);
@@ -246,15 +258,24 @@ pub async fn update_contacts(
     Ok(())
 }
 
-/// Writes field values, replacing those the contacts had for the same fields.
+/// Writes field values. `fresh` contacts were made in this transaction and have none
+/// yet; others have theirs replaced, where they differ.
 pub async fn upsert_values(
     conn: &mut AnyConnection,
     values: &[(&String, &String, &FieldValue)],
+    fresh: bool,
 ) -> Result<()> {
+    let conflict = if fresh {
+        ""
+    } else {
+        " ON CONFLICT (contact_id, field_id) DO UPDATE SET value_text = excluded.value_text, \
+         value_number = excluded.value_number \
+         WHERE contact_field_values.value_text IS DISTINCT FROM excluded.value_text \
+           OR contact_field_values.value_number IS DISTINCT FROM excluded.value_number"
+    };
     for chunk in values.chunks(rows_per_statement(4)) {
         let sql = format!(
-            "INSERT INTO contact_field_values (contact_id, field_id, value_text, value_number) VALUES {} \
-             ON CONFLICT (contact_id, field_id) DO UPDATE SET value_text = excluded.value_text, value_number = excluded.value_number",
+            "INSERT INTO contact_field_values (contact_id, field_id, value_text, value_number) VALUES {}{conflict}",
             values_sql(
                 chunk.len(),
                 &["{}", "{}", "{}", "CAST({} AS DOUBLE PRECISION)"],
@@ -275,15 +296,18 @@ pub async fn upsert_values(
     Ok(())
 }
 
-/// Puts tags on contacts (`(contact, tag)` pairs); those already on stay.
+/// Puts tags on contacts (`(contact, tag)` pairs, without repeats); on contacts that are
+/// not `fresh`, those already on stay.
 pub async fn add_tags(
     conn: &mut AnyConnection,
     pairs: &[(&String, &String)],
     now: i64,
+    fresh: bool,
 ) -> Result<()> {
+    let conflict = if fresh { "" } else { " ON CONFLICT DO NOTHING" };
     for chunk in pairs.chunks(rows_per_statement(3)) {
         let sql = format!(
-            "INSERT INTO contact_tags (contact_id, tag_id, added_at) VALUES {} ON CONFLICT DO NOTHING",
+            "INSERT INTO contact_tags (contact_id, tag_id, added_at) VALUES {}{conflict}",
             values_sql(chunk.len(), &["{}"; 3], 1)
         );
         let mut insert = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
