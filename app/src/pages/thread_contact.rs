@@ -1,5 +1,6 @@
-//! The contact beside a thread: how to reach them, since when they are known, whether
-//! they opted out or are blocked, and their other conversations (each a link).
+//! The contact beside a thread: how to reach them, since when they are known, their tags
+//! and custom fields, whether they opted out or are blocked, and their other
+//! conversations (each a link).
 
 use leptos::prelude::*;
 use msgbuddy_domain::message::ContactPanel;
@@ -24,6 +25,28 @@ pub fn ContactSide(workspace_id: String, contact: ContactPanel) -> impl IntoView
         })
     })
     .collect_view();
+    let fields = contact
+        .fields
+        .iter()
+        .map(|f| {
+            view! {
+                <dt class="text-slate-600">{f.label.clone()}</dt>
+                <dd class="break-all text-slate-900" data-testid="contact-panel-field">{f.value.clone()}</dd>
+            }
+        })
+        .collect_view();
+    let tags = contact
+        .tags
+        .iter()
+        .map(|t| {
+            view! {
+                <li class="inline-flex items-center gap-1 rounded-full bg-slate-100 px-2 text-xs" data-testid="contact-panel-tag">
+                    <crate::components::colour_dot::ColourDot colour=t.colour.clone() />
+                    {t.name.clone()}
+                </li>
+            }
+        })
+        .collect_view();
     let flags = contact
         .opted_out
         .kinds()
@@ -50,7 +73,8 @@ pub fn ContactSide(workspace_id: String, contact: ContactPanel) -> impl IntoView
         <aside aria-label="Contact" class="rounded-lg bg-white p-4 text-sm shadow-sm" data-testid="contact-panel">
             <details open>
                 <summary class="cursor-pointer font-medium">{format!("About {}", contact.name)} " " {flags}</summary>
-                <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">{facts}</dl>
+                <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">{facts}{fields}</dl>
+                <ul class="mt-2 flex flex-wrap gap-1" aria-label="Tags">{tags}</ul>
                 <a href=format!("/w/{workspace_id}/contacts/{}", contact.id) class="mt-2 inline-block text-indigo-800 underline" data-testid="open-contact">"Open contact"</a>
                 <h2 class="mt-3 font-medium">"Other conversations"</h2>
                 {if none {

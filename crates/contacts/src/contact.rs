@@ -380,6 +380,38 @@ async fn row(conn: &mut AnyConnection, workspace_id: &str, id: &str) -> Result<C
     read_row(&found)
 }
 
+/// The contact's custom field values in the fields' order, unset ones left out.
+pub async fn field_entries(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Vec<FieldEntry>> {
+    let definitions = definitions::load(conn, workspace_id, FieldScope::Contact).await?;
+    let stored = sqlx::query(
+        "SELECT field_id, value_text, value_number FROM contact_field_values WHERE contact_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for def in &definitions {
+        let Some(v) = stored
+            .iter()
+            .find(|r| r.try_get::<String, _>(0).is_ok_and(|f| f == def.id))
+        else {
+            continue;
+        };
+        if let Some(value) = FieldValue::from_columns(def.kind, v.try_get(1)?, v.try_get(2)?) {
+            out.push(FieldEntry {
+                key: def.key.clone(),
+                label: def.label.clone(),
+                value: value.display(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The whole contact (conversations are the inbox's to add).
 pub async fn get(db: &Db, member: &Member, id: &str) -> Result<ContactDetail> {
     member.require(Permission::ContactsView)?;
@@ -391,30 +423,7 @@ pub async fn get(db: &Db, member: &Member, id: &str) -> Result<ContactDetail> {
         .await?;
     let deleted_at: Option<i64> = extra.try_get(2)?;
     row.tags = tags::of(&mut conn, id).await?;
-    let definitions =
-        definitions::load(&mut conn, &member.workspace_id, FieldScope::Contact).await?;
-    let stored = sqlx::query(
-        "SELECT field_id, value_text, value_number FROM contact_field_values WHERE contact_id = $1",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut fields_out = Vec::new();
-    for def in &definitions {
-        let Some(v) = stored
-            .iter()
-            .find(|r| r.try_get::<String, _>(0).is_ok_and(|f| f == def.id))
-        else {
-            continue;
-        };
-        if let Some(value) = FieldValue::from_columns(def.kind, v.try_get(1)?, v.try_get(2)?) {
-            fields_out.push(FieldEntry {
-                key: def.key.clone(),
-                label: def.label.clone(),
-                value: value.display(),
-            });
-        }
-    }
+    let fields_out = field_entries(&mut conn, &member.workspace_id, id).await?;
     let opt_outs = opt_outs::of(&mut conn, id)
         .await?
         .into_iter()

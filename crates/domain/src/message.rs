@@ -561,6 +561,11 @@ pub struct ContactPanel {
     pub created_at_ms: i64,
     /// When they last wrote, on any channel.
     pub last_seen_ms: Option<i64>,
+    /// Their tags and custom field values.
+    #[serde(default)]
+    pub tags: Vec<crate::contact::Tag>,
+    #[serde(default)]
+    pub fields: Vec<crate::contact::FieldEntry>,
     /// Their other conversations the member may see, newest first.
     pub conversations: Vec<ConversationSummary>,
 }

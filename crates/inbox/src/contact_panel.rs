@@ -33,6 +33,14 @@ pub async fn panel(
     .ok_or_else(|| Error::App(AppError::not_found()))?;
     let others =
         conversations_of(m, member, &conversation.contact_id, Some(&conversation.id)).await?;
+    let (tags, fields) = {
+        let mut conn = m.db().reader().acquire().await?;
+        let id = conversation.contact_id.as_str();
+        (
+            msgbuddy_contacts::tags::of(&mut conn, id).await?,
+            msgbuddy_contacts::contact::field_entries(&mut conn, &member.workspace_id, id).await?,
+        )
+    };
     Ok(ContactPanel {
         id: row.try_get(0)?,
         name: row.try_get(1)?,
@@ -43,6 +51,8 @@ pub async fn panel(
         blocked: row.try_get::<i64, _>(6)? != 0,
         created_at_ms: row.try_get(7)?,
         last_seen_ms: row.try_get(8)?,
+        tags,
+        fields,
         conversations: others,
     })
 }

@@ -57,8 +57,62 @@ async fn the_thread_shows_the_contact_and_their_other_conversations_in_reach() {
         assert_eq!(others.len(), 1);
         assert_eq!(others[0]["last_message_preview"], "Hello again from us");
         let second = others[0]["id"].as_str().expect("id").to_owned();
+        // Their tags and custom fields show beside the thread, and link to their page.
+        owner
+            .call(
+                "contact-fields/create",
+                &[
+                    ("workspace_id", &ws),
+                    ("scope", "contact"),
+                    ("key", "tier"),
+                    ("label", "Tier"),
+                    ("kind", "text"),
+                ],
+            )
+            .await
+            .expect("field");
+        owner
+            .call(
+                "tags/create",
+                &[
+                    ("workspace_id", &ws),
+                    ("name", "vip"),
+                    ("colour", "#f59e0b"),
+                ],
+            )
+            .await
+            .expect("tag");
+        let tag = owner
+            .call("contact-settings/get", &[("workspace_id", &ws)])
+            .await
+            .expect("settings")["tags"][0]["id"]
+            .as_str()
+            .expect("tag id")
+            .to_owned();
+        let contact_id = contact["id"].as_str().expect("contact id").to_owned();
+        let tag_box = format!("tags[{tag}]");
+        owner
+            .call(
+                "contacts/save",
+                &[
+                    ("workspace_id", &ws),
+                    ("contact_id", &contact_id),
+                    ("name", "Panel Person"),
+                    ("phone", "+15550600001"),
+                    ("fields[tier]", "<b>Gold</b>"),
+                    (&tag_box, "1"),
+                ],
+            )
+            .await
+            .expect("saved");
         let (_, html) = owner.page(&format!("/w/{ws}/conversations/{first}")).await;
         assert!(html.contains("data-testid=\"contact-panel\""));
+        assert!(
+            html.contains("&lt;b&gt;Gold&lt;/b&gt;"),
+            "the field's value, as text"
+        );
+        assert!(html.contains("data-testid=\"contact-panel-tag\""));
+        assert!(html.contains(&format!("/w/{ws}/contacts/{contact_id}")));
         assert!(html.contains(&format!("/w/{ws}/conversations/{second}")));
 
         // Given to another agent, the second is out of this agent's reach, and off the panel.
