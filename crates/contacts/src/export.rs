@@ -2,12 +2,12 @@
 //! field, or as JSON. Pages of [`PAGE_ROWS`] are read one after another by keyset and
 //! written out as they come, so a million contacts never sit in memory at once.
 //!
-//! A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-//! return as a formula (CSV injection); such cells are written with a leading `'`.
+//! CSV cells are guarded against formulas ([`crate::spreadsheet`]).
 
 use crate::contact::{read_row, row_columns};
 use crate::definitions;
 use crate::fields::FieldValue;
+use crate::spreadsheet::record;
 use crate::sql::Sql;
 use crate::tags;
 use msgbuddy_core::workspaces::Member;
@@ -140,7 +140,7 @@ impl Export {
         .map(|c| (*c).to_owned())
         .collect();
         cells.extend(self.fields.iter().map(|f| f.key.clone()));
-        csv_line(&cells)
+        record(&cells)
     }
 
     fn csv_row(
@@ -176,7 +176,7 @@ impl Export {
                 .map(FieldValue::display)
                 .unwrap_or_default()
         }));
-        csv_line(&cells)
+        record(&cells)
     }
 
     fn json_row(
@@ -266,54 +266,4 @@ async fn extras(
         out.insert(row.try_get(0)?, row.try_get(1)?);
     }
     Ok(out)
-}
-
-/// One CSV record (RFC 4180), every cell guarded against formulas.
-pub fn csv_line(cells: &[String]) -> String {
-    let mut line = String::new();
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        let cell = guard_formula(cell);
-        if cell.contains([',', '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&cell.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(&cell);
-        }
-    }
-    line.push_str("\r\n");
-    line
-}
-
-/// `cell` as a spreadsheet shows it and never runs it.
-pub fn guard_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_never_formulas() {
-        let line = csv_line(&[
-            "=HYPERLINK(\"http://x\")".into(),
-            "+1 555".into(),
-            "a,b".into(),
-            "plain".into(),
-            "-2".into(),
-            "@SUM(A1)".into(),
-        ]);
-        assert_eq!(
-            line,
-            "\"'=HYPERLINK(\"\"http://x\"\")\",'+1 555,\"a,b\",plain,'-2,'@SUM(A1)\r\n"
-        );
-    }
 }

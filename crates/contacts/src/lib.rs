@@ -13,5 +13,6 @@ pub mod merge;
 pub mod opt_outs;
 pub mod phone;
 pub mod segments;
+pub mod spreadsheet;
 pub mod sql;
 pub mod tags;

@@ -7,38 +7,11 @@ use msgbuddy_core::{Db, Error, Result};
 use msgbuddy_domain::{AppError, Permission};
 use sqlx::Row;
 
+pub use crate::spreadsheet::guard_formula;
+use crate::spreadsheet::record;
+
 /// Errors read per query while the report is written.
 const PAGE: i64 = 10_000;
-
-/// `cell` as a spreadsheet shows it and never runs it: a leading `=`, `+`, `-`, `@`, tab
-/// or carriage return would make it a formula (CSV injection), so it gets a `'`.
-pub fn guard_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-/// One record, RFC 4180: quoted when it holds a comma, a quote or a line break.
-fn record(cells: &[&str]) -> String {
-    let mut line = String::new();
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        let cell = guard_formula(cell);
-        if cell.contains([',', '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&cell.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(&cell);
-        }
-    }
-    line.push_str("\r\n");
-    line
-}
 
 /// The refused rows of an import of the member's workspace, in line order.
 pub async fn errors_csv(db: &Db, member: &Member, import_id: &str) -> Result<String> {

@@ -52,7 +52,7 @@ pub fn read(
         let Some(target) = column.target else {
             continue;
         };
-        let raw = cell.trim();
+        let raw = crate::spreadsheet::unguard(cell.trim());
         if raw.is_empty() {
             continue;
         }
