@@ -34,6 +34,12 @@ async fn main() -> Result<(), BoxError> {
         "SQLite".to_owned(),
         format!("sqlite://{}/bench.db", dir.display()),
     )];
+    if std::env::var("BENCH_PG_ONLY").is_ok() {
+        targets.clear();
+    }
+    if std::env::var("BENCH_PG_ONLY").is_ok() {
+        targets.clear();
+    }
     let admin = std::env::var("BENCH_DATABASE_URL")
         .or_else(|_| std::env::var("TEST_DATABASE_URL"))
         .ok()

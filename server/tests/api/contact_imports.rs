@@ -1176,3 +1176,73 @@ async fn required_fields_need_a_value_or_a_default_on_new_contacts_only() {
         assert_eq!(plan, "Free");
     }
 }
+
+/// Makes an "inbound message" create the contact with `phone` at the moment the import
+/// makes the tag `racy`: after the chunk looked its addresses up, before it inserts.
+async fn race_on_tag(app: &TestApp, phone: &str) {
+    let statements: Vec<String> = match app.db.backend() {
+        msgbuddy_core::Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER race AFTER INSERT ON tags WHEN NEW.name = 'racy' BEGIN \
+             INSERT INTO contacts (id, workspace_id, is_test, name, phone, created_at, updated_at) \
+             VALUES ('ct_race', NEW.workspace_id, 0, 'Inbound', '{phone}', 0, 0); END"
+        )],
+        msgbuddy_core::Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION race() RETURNS trigger AS $$ BEGIN IF NEW.name = 'racy' THEN \
+                 INSERT INTO contacts (id, workspace_id, is_test, name, phone, created_at, updated_at) \
+                 VALUES ('ct_race', NEW.workspace_id, 0, 'Inbound', '{phone}', 0, 0); END IF; RETURN NEW; END $$ \
+                 LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER race AFTER INSERT ON tags FOR EACH ROW EXECUTE FUNCTION race()"
+                .to_owned(),
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(app.db.writer())
+            .await
+            .expect("trigger");
+    }
+}
+
+#[tokio::test]
+async fn a_contact_made_meanwhile_by_an_inbound_message_is_a_duplicate_found_late() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        let (_browser, ws) = owner_with_workspace(&app, "Race").await;
+        let owner = member(&app, &ws, "owner").await;
+        race_on_tag(&app, &stored_phone(77)).await;
+        let csv = format!(
+            "name,phone,tags\nAna,{},racy\nBo,{},\n",
+            phone(77),
+            phone(78)
+        );
+        let done = import_file(&app, &owner, &csv, "update", false, 10).await;
+        assert_eq!(
+            (
+                done.status,
+                done.created_rows,
+                done.updated_rows,
+                done.error_rows
+            ),
+            (ImportStatus::Done, 1, 1, 0),
+            "{backend:?}: {:?}",
+            done.error
+        );
+        assert_eq!(contacts_in(&app, &ws).await, 2);
+        let ana = sqlx::query(
+            "SELECT c.name, (SELECT COUNT(*) FROM contact_tags t WHERE t.contact_id = c.id) \
+             FROM contacts c WHERE c.id = 'ct_race'",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .expect("the inbound contact");
+        assert_eq!(
+            ana.try_get::<String, _>(0).expect("name"),
+            "Ana",
+            "updated, not duplicated"
+        );
+        assert_eq!(ana.try_get::<i64, _>(1).expect("tags"), 1);
+    }
+}

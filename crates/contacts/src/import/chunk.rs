@@ -387,7 +387,9 @@ async fn write_details(
                 .map(move |(field, value)| (*id, field, value))
         })
         .collect();
+    let mut t = std::time::Instant::now();
     write::upsert_values(conn, &values, fresh).await?;
+    crate::import::lap("    values", &mut t);
     let tagged: Vec<(&String, &String)> = contacts
         .iter()
         .flat_map(|(id, c)| {
@@ -400,6 +402,7 @@ async fn write_details(
         .into_iter()
         .collect();
     write::add_tags(conn, &tagged, now, fresh).await?;
+    crate::import::lap("    ctags", &mut t);
     Ok(())
 }
 

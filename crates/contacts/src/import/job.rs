@@ -8,7 +8,8 @@
 //! that this worker still holds the lease at the row it expects, so two workers can never
 //! both write a chunk.
 
-use super::chunk::{self, Checked, Context, Crash, Memory};
+use super::chunk::{self, Context, Memory};
+use super::commit::{Pass, progress_event, work_chunks};
 use super::mapping;
 use super::parse::{Format, Rows};
 use super::row::Column;
@@ -16,8 +17,7 @@ use crate::definitions;
 use msgbuddy_core::db::now_ms;
 use msgbuddy_core::events::{EventBus, Pending};
 use msgbuddy_core::{Backend, Db, Error, Result};
-use msgbuddy_domain::DomainEvent;
-use msgbuddy_domain::contact_import::{ImportProgress, ImportStatus, OnDuplicate};
+use msgbuddy_domain::contact_import::{ImportStatus, OnDuplicate};
 use msgbuddy_domain::custom_field::FieldScope;
 use sqlx::Row;
 use std::sync::Arc;
@@ -31,34 +31,34 @@ pub const LEASE_MS: i64 = 60_000;
 
 /// An import a worker holds.
 #[derive(Debug)]
-struct Job {
-    id: String,
-    workspace_id: String,
-    format: Format,
-    headers: Vec<String>,
-    mapping: Vec<String>,
-    on_duplicate: OnDuplicate,
-    dry_run: bool,
-    total_rows: i64,
-    counts: Counts,
+pub(super) struct Job {
+    pub id: String,
+    pub workspace_id: String,
+    pub format: Format,
+    pub headers: Vec<String>,
+    pub mapping: Vec<String>,
+    pub on_duplicate: OnDuplicate,
+    pub dry_run: bool,
+    pub total_rows: i64,
+    pub counts: Counts,
 }
 
 /// The import's counters as committed.
 #[derive(Debug, Clone, Copy, Default)]
-struct Counts {
-    next_row: i64,
-    created: i64,
-    updated: i64,
-    skipped: i64,
-    errors: i64,
+pub(super) struct Counts {
+    pub next_row: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub errors: i64,
 }
 
 /// What a pass may be interrupted by.
 #[derive(Debug, Default)]
-struct Hooks {
-    shutdown: Option<watch::Receiver<bool>>,
+pub(super) struct Hooks {
+    pub shutdown: Option<watch::Receiver<bool>>,
     /// The row (counted from 0) in whose chunk the worker "dies".
-    crash_at_row: Option<i64>,
+    pub crash_at_row: Option<i64>,
 }
 
 /// Works imports every `every` (at once while there are more) until `shutdown` flips.
@@ -167,10 +167,15 @@ async fn work(
             return Ok(true);
         }
     };
-    work_chunks(
-        db, bus, owner, &mut job, &context, memory, rows, chunk_rows, hooks,
-    )
-    .await?;
+    let pass = Pass {
+        db,
+        bus,
+        owner,
+        context,
+        chunk_rows,
+        hooks,
+    };
+    work_chunks(&pass, &mut job, memory, rows).await?;
     Ok(true)
 }
 
@@ -215,223 +220,14 @@ async fn resume(
     Ok(Ok(rows))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn work_chunks(
-    db: &Db,
-    bus: &EventBus,
-    owner: &str,
-    job: &mut Job,
-    context: &Arc<Context>,
-    mut memory: Memory,
-    rows: Rows,
-    chunk_rows: usize,
-    hooks: Hooks,
-) -> Result<()> {
-    let mut reading = chunk::read_ahead(rows, context.clone(), chunk_rows);
-    refresh_statistics(db).await;
-    let mut first = true;
-    loop {
-        let mut t = std::time::Instant::now();
-        let (rows, checked) = chunk::ahead(reading).await?;
-        crate::import::lap("wait-read", &mut t);
-        if hooks.shutdown.as_ref().is_some_and(|s| *s.borrow()) {
-            return release(db, owner, job).await;
-        }
-        let checked = match checked {
-            Ok(checked) => checked,
-            Err(reason) => return fail(db, bus, owner, job, &reason).await,
-        };
-        let len = i64::try_from(checked.len()).unwrap_or(i64::MAX);
-        let start = job.counts.next_row;
-        let crash = hooks
-            .crash_at_row
-            .filter(|row| (start..start + len).contains(row))
-            .map(|_| Crash);
-        let last = checked.len() < chunk_rows || start + len >= job.total_rows;
-        // The next chunk is read and checked on another thread while this one is written
-        // (after the last, that finds nothing).
-        reading = chunk::read_ahead(rows, context.clone(), chunk_rows);
-        if !job.dry_run {
-            memory = Memory::default();
-        }
-        commit_chunk(
-            db,
-            bus,
-            owner,
-            job,
-            context,
-            &mut memory,
-            &checked,
-            last,
-            crash,
-        )
-        .await?;
-        if first {
-            refresh_statistics(db).await;
-            first = false;
-        }
-        if last {
-            return Ok(());
-        }
-    }
-}
-
-/// Lets PostgreSQL's planner see the contacts there are, before the first chunk and
-/// after it (for a workspace that had none). With no statistics for the table
-/// (autovacuum off, or not round yet since it filled) it finds a contact by phone through
-/// the Telegram index, the smallest, and tests every contact of the workspace: each
-/// chunk's lookup would grow with the table. Statistics keep their proportions as the
-/// table grows. SQLite's planner needs none for this.
-async fn refresh_statistics(db: &Db) {
-    if db.backend() != Backend::Postgres {
-        return;
-    }
-    if let Err(e) = sqlx::query("ANALYZE contacts").execute(db.writer()).await {
-        tracing::warn!(error = %e, "could not refresh the contacts table's statistics");
-    }
-}
-
-/// Decides and writes one chunk, with the import's progress, in one transaction.
-#[allow(clippy::too_many_arguments)]
-async fn commit_chunk(
-    db: &Db,
-    bus: &EventBus,
-    owner: &str,
-    job: &mut Job,
-    context: &Context,
-    memory: &mut Memory,
-    checked: &[Checked],
-    last: bool,
-    crash: Option<Crash>,
-) -> Result<()> {
-    let now = now_ms();
-    let mut t = std::time::Instant::now();
-    let mut tx = db.begin_write().await?;
-    crate::import::lap("begin", &mut t);
-    let mut outcome = chunk::decide(
-        &mut tx,
-        &job.workspace_id,
-        job.on_duplicate,
-        context,
-        memory,
-        checked,
-    )
-    .await?;
-    crate::import::lap("decide", &mut t);
-    if !job.dry_run {
-        outcome = chunk::write(
-            &mut tx,
-            &job.workspace_id,
-            job.on_duplicate,
-            outcome,
-            now,
-            crash,
-        )
-        .await?;
-    } else if crash.is_some() {
-        return Err(Error::internal(
-            "the import worker stopped in the middle of a chunk",
-        ));
-    }
-    crate::import::lap("write", &mut t);
-    super::write::record_errors(&mut tx, &job.id, &outcome.errors).await?;
-    let before = job.counts;
-    let after = Counts {
-        next_row: before.next_row + i64::try_from(checked.len()).unwrap_or(i64::MAX),
-        created: before.created + outcome.created,
-        updated: before.updated + outcome.updated,
-        skipped: before.skipped + outcome.skipped,
-        errors: before.errors + i64::try_from(outcome.errors.len()).unwrap_or(i64::MAX),
-    };
-    let status = if last {
-        ImportStatus::Done
-    } else {
-        ImportStatus::Running
-    };
-    save_progress(&mut tx, owner, job, before, after, status, now).await?;
-    let mut pending = Pending::default();
-    let event = progress_event(job, after, status, None);
-    bus.record(&mut tx, &mut pending, &job.workspace_id, &event)
-        .await?;
-    crate::import::lap("progress+event", &mut t);
-    tx.commit().await?;
-    crate::import::lap("commit", &mut t);
-    bus.committed(pending);
-    job.counts = after;
-    Ok(())
-}
-
-/// Writes the counters and the resume point, renewing the lease (or letting go of it
-/// when done), only while this worker holds the import at the row it started from.
-async fn save_progress(
-    conn: &mut sqlx::AnyConnection,
-    owner: &str,
-    job: &Job,
-    before: Counts,
-    after: Counts,
-    status: ImportStatus,
-    now: i64,
-) -> Result<()> {
-    let finished = status.is_finished();
-    let saved = sqlx::query(
-        "UPDATE contact_imports SET next_row = $1, created_rows = $2, updated_rows = $3, skipped_rows = $4, \
-         error_rows = $5, status = $6, lease_owner = $7, lease_until = $8, finished_at = $9 \
-         WHERE id = $10 AND lease_owner = $11 AND next_row = $12",
-    )
-    .bind(after.next_row)
-    .bind(after.created)
-    .bind(after.updated)
-    .bind(after.skipped)
-    .bind(after.errors)
-    .bind(status.as_str())
-    .bind((!finished).then_some(owner))
-    .bind((!finished).then_some(now + LEASE_MS))
-    .bind(finished.then_some(now))
-    .bind(&job.id)
-    .bind(owner)
-    .bind(before.next_row)
-    .execute(&mut *conn)
-    .await?;
-    if saved.rows_affected() != 1 {
-        return Err(Error::internal(format!(
-            "import {} was taken over by another worker; this one stops",
-            job.id
-        )));
-    }
-    if finished && !job.dry_run {
-        // The file is not needed once every row is in; only a dry run can be run again.
-        sqlx::query("DELETE FROM contact_import_files WHERE import_id = $1")
-            .bind(&job.id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-fn progress_event(
-    job: &Job,
-    counts: Counts,
-    status: ImportStatus,
-    error: Option<String>,
-) -> DomainEvent {
-    DomainEvent::ContactImportProgress {
-        import: ImportProgress {
-            id: job.id.clone(),
-            status,
-            dry_run: job.dry_run,
-            total_rows: job.total_rows,
-            processed_rows: counts.next_row,
-            created_rows: counts.created,
-            updated_rows: counts.updated,
-            skipped_rows: counts.skipped,
-            error_rows: counts.errors,
-            error,
-        },
-    }
-}
-
 /// Stops the import for good, keeping the rows committed so far.
-async fn fail(db: &Db, bus: &EventBus, owner: &str, job: &Job, reason: &str) -> Result<()> {
+pub(super) async fn fail(
+    db: &Db,
+    bus: &EventBus,
+    owner: &str,
+    job: &Job,
+    reason: &str,
+) -> Result<()> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let done = sqlx::query(
@@ -462,7 +258,7 @@ async fn fail(db: &Db, bus: &EventBus, owner: &str, job: &Job, reason: &str) -> 
 }
 
 /// Lets go of an import at shutdown, so another worker takes it up at once.
-async fn release(db: &Db, owner: &str, job: &Job) -> Result<()> {
+pub(super) async fn release(db: &Db, owner: &str, job: &Job) -> Result<()> {
     let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE contact_imports SET lease_until = NULL WHERE id = $1 AND lease_owner = $2")
         .bind(&job.id)

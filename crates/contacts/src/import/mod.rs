@@ -9,6 +9,7 @@
 //! rows are kept with their line and reason for a report ([`errors_csv`]).
 
 mod chunk;
+mod commit;
 mod job;
 mod mapping;
 mod parse;

@@ -166,17 +166,64 @@ async fn tag_ids(conn: &mut AnyConnection, workspace_id: &str) -> Result<HashMap
 /// Inserts new contacts; the ids inserted. A contact whose address another contact took
 /// meanwhile (an inbound message, between the lookup and here) is not inserted, and the
 /// caller treats it as a duplicate found late.
+///
+/// That race is rare, and `ON CONFLICT` costs every row a probe of each unique index
+/// before its insert: the rows go in plainly, and only when one of them collides does a
+/// savepoint take them back for the careful insert.
 pub async fn insert_contacts(
     conn: &mut AnyConnection,
     workspace_id: &str,
     contacts: &[(&String, &Change)],
     now: i64,
 ) -> Result<HashSet<String>> {
-    let mut inserted = HashSet::with_capacity(contacts.len());
+    if contacts.is_empty() {
+        return Ok(HashSet::new());
+    }
+    sqlx::query("SAVEPOINT import_contacts")
+        .execute(&mut *conn)
+        .await?;
+    let inserted = match insert_rows(conn, workspace_id, contacts, now, false).await {
+        Ok(_) => contacts.iter().map(|(id, _)| (*id).clone()).collect(),
+        Err(e) if is_unique_violation(&e) => {
+            sqlx::query("ROLLBACK TO SAVEPOINT import_contacts")
+                .execute(&mut *conn)
+                .await?;
+            insert_rows(conn, workspace_id, contacts, now, true).await?
+        }
+        Err(e) => return Err(e),
+    };
+    sqlx::query("RELEASE SAVEPOINT import_contacts")
+        .execute(&mut *conn)
+        .await?;
+    Ok(inserted)
+}
+
+fn is_unique_violation(e: &msgbuddy_core::Error) -> bool {
+    matches!(
+        e,
+        msgbuddy_core::Error::Db(sqlx::Error::Database(db))
+            if db.kind() == sqlx::error::ErrorKind::UniqueViolation
+    )
+}
+
+/// The insert itself; `careful` skips rows that collide and says which went in.
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    contacts: &[(&String, &Change)],
+    now: i64,
+    careful: bool,
+) -> Result<HashSet<String>> {
+    let tail = if careful {
+        " ON CONFLICT DO NOTHING RETURNING id"
+    } else {
+        ""
+    };
+    let mut inserted = HashSet::new();
     for chunk in contacts.chunks(rows_per_statement(9)) {
         let sql = format!(
             "INSERT INTO contacts (id, workspace_id, name, phone, email, telegram_id, language, created_at, updated_at) \
-             VALUES {} ON CONFLICT DO NOTHING RETURNING id",
+             VALUES {}{tail}",
             values_sql(chunk.len(), &["{}"; 9], 1)
         );
         let mut insert = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
@@ -192,8 +239,12 @@ pub async fn insert_contacts(
                 .bind(now)
                 .bind(now);
         }
-        for row in insert.fetch_all(&mut *conn).await? {
-            inserted.insert(row.try_get::<String, _>(0)?);
+        if careful {
+            for row in insert.fetch_all(&mut *conn).await? {
+                inserted.insert(row.try_get::<String, _>(0)?);
+            }
+        } else {
+            insert.execute(&mut *conn).await?;
         }
     }
     Ok(inserted)
