@@ -803,6 +803,52 @@ async fn a_worker_dying_mid_chunk_leaves_nothing_of_it_and_the_next_resumes_exac
             "a finished import lets go of its file and its lease"
         );
 
+        // Dying in the second of two chunks written at once (PostgreSQL writes a pair
+        // together) keeps the first and nothing of the second.
+        let csv: String = HEADER.to_owned()
+            + &(2000..2400)
+                .map(|i| customer(i, "Second"))
+                .collect::<String>();
+        let summary = import::upload(&app.db, &actor(&owner), &owner, "b.csv", csv.as_bytes())
+            .await
+            .expect("uploaded");
+        import::start(
+            &app.db,
+            &actor(&owner),
+            &owner,
+            &summary.id,
+            summary.mapping.clone(),
+            "update",
+            false,
+        )
+        .await
+        .expect("started");
+        assert!(
+            import::work_once_crashing_at(&app.db, &app.bus, "doomed", 100, 250)
+                .await
+                .is_err()
+        );
+        let view = import::get(&app.db, &owner, &summary.id)
+            .await
+            .expect("get");
+        assert_eq!(
+            (view.processed_rows, view.created_rows),
+            (200, 200),
+            "{backend:?}"
+        );
+        assert_eq!(contacts_in(&app, &ws).await, 1200);
+        sqlx::query("UPDATE contact_imports SET lease_until = 0 WHERE id = $1")
+            .bind(&summary.id)
+            .execute(app.db.writer())
+            .await
+            .expect("lease runs out");
+        work_all(&app, 100).await;
+        let view = import::get(&app.db, &owner, &summary.id)
+            .await
+            .expect("get");
+        assert_eq!((view.status, view.created_rows), (ImportStatus::Done, 400));
+        assert_eq!(contacts_in(&app, &ws).await, 1400);
+
         // A dry run that dies resumes with what its earlier rows would have made: the
         // repeat of row 50 at row 250 is still a duplicate.
         let mut csv = HEADER.to_owned();
@@ -847,7 +893,7 @@ async fn a_worker_dying_mid_chunk_leaves_nothing_of_it_and_the_next_resumes_exac
             (ImportStatus::Done, 299, 1, 0),
             "{backend:?}"
         );
-        assert_eq!(contacts_in(&app, &ws).await, 1000);
+        assert_eq!(contacts_in(&app, &ws).await, 1400);
     }
 }
 

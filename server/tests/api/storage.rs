@@ -45,6 +45,15 @@ fn columns_in_sql(dir: &str) -> BTreeSet<String> {
                 out.insert(format!("{}.{column}", table.trim()));
                 continue;
             }
+            // `ALTER TABLE t DROP COLUMN c` removes one.
+            if let Some((table, column)) = stmt
+                .split_once("ALTER TABLE ")
+                .and_then(|(_, r)| r.split_once(" DROP COLUMN "))
+            {
+                let column = column.split_whitespace().next().unwrap_or("");
+                out.remove(&format!("{}.{column}", table.trim()));
+                continue;
+            }
             let Some(rest) = stmt
                 .trim_start()
                 .split_once("CREATE TABLE ")

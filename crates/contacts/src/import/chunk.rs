@@ -263,7 +263,6 @@ pub async fn decide(
         .iter()
         .filter_map(|c| c.candidate.as_ref().ok())
         .collect();
-    let mut t = std::time::Instant::now();
     for kind in [KeyKind::Phone, KeyKind::Email, KeyKind::Telegram] {
         // An address the contact found by phone already has is nobody else's: only the
         // others are looked up (a file imported again looks up its phone numbers alone).
@@ -278,7 +277,6 @@ pub async fn decide(
             memory.book.learn(id, known);
         }
     }
-    crate::import::lap("  lookup", &mut t);
     if memory.budget.is_none() {
         let names = write::tag_names(conn, workspace_id).await?;
         let limit = usize::try_from(crate::tags::MAX_TAGS).unwrap_or_default();
@@ -331,22 +329,18 @@ pub async fn write(
         .chain(outcome.updates.iter().map(|(_, c)| c))
         .flat_map(|c| c.tags.iter().cloned())
         .collect();
-    let mut t = std::time::Instant::now();
     let tag_ids = if tag_names.is_empty() {
         HashMap::new()
     } else {
         write::ensure_tags(conn, workspace_id, &tag_names, now).await?
     };
     let new: Vec<(&String, &Change)> = outcome.new.iter().map(|n| (&n.id, &n.change)).collect();
-    crate::import::lap("  tags", &mut t);
     let inserted = write::insert_contacts(conn, workspace_id, &new, now).await?;
-    crate::import::lap("  insert", &mut t);
     if inserted.len() < outcome.new.len() {
         found_late(conn, workspace_id, on_duplicate, &mut outcome, &inserted).await?;
     }
     let updates: Vec<(&String, &Change)> = outcome.updates.iter().map(|(id, c)| (id, c)).collect();
     write::update_contacts(conn, &updates, now).await?;
-    crate::import::lap("  update", &mut t);
     if crash.is_some() {
         return Err(Error::internal(
             "the import worker stopped in the middle of a chunk",
@@ -360,7 +354,6 @@ pub async fn write(
         .collect();
     write_details(conn, &fresh, &tag_ids, now, true).await?;
     write_details(conn, &updates, &tag_ids, now, false).await?;
-    crate::import::lap("  details", &mut t);
     let opted_out: Vec<&String> = fresh
         .iter()
         .chain(&updates)
@@ -387,9 +380,7 @@ async fn write_details(
                 .map(move |(field, value)| (*id, field, value))
         })
         .collect();
-    let mut t = std::time::Instant::now();
     write::upsert_values(conn, &values, fresh).await?;
-    crate::import::lap("    values", &mut t);
     let tagged: Vec<(&String, &String)> = contacts
         .iter()
         .flat_map(|(id, c)| {
@@ -402,7 +393,6 @@ async fn write_details(
         .into_iter()
         .collect();
     write::add_tags(conn, &tagged, now, fresh).await?;
-    crate::import::lap("    ctags", &mut t);
     Ok(())
 }
 

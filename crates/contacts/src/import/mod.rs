@@ -23,10 +23,3 @@ pub use job::{DEFAULT_CHUNK_ROWS, LEASE_MS, run, work_once, work_once_crashing_a
 pub use parse::MAX_COLUMNS;
 pub use report::{errors_csv, guard_formula};
 pub use store::{get, list, start, upload};
-
-pub(crate) fn lap(label: &str, t: &mut std::time::Instant) {
-    if std::env::var("IMPORT_TIMING").is_ok() {
-        eprintln!("TIMING {label} {:.3}", t.elapsed().as_secs_f64() * 1000.0);
-    }
-    *t = std::time::Instant::now();
-}
