@@ -31,6 +31,7 @@ use crate::pages::{
     contact_fields::ContactFieldsPage,
     contacts::ContactsPage,
     conversations::ConversationsPage,
+    groups::GroupsPage,
     home::HomeRedirect,
     imports::{ImportPageView, ImportsPage},
     invitations::InvitationsPage,
@@ -113,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts") view=ContactsPage />
                     <Route path=path!("contacts/duplicates") view=DuplicatesPage />
                     <Route path=path!("contacts/segments") view=SegmentsPage />
+                    <Route path=path!("contacts/groups") view=GroupsPage />
                     <Route path=path!("contacts/imports") view=ImportsPage />
                     <Route path=path!("contacts/imports/:import") view=ImportPageView />
                     <Route path=path!("contacts/:contact") view=ContactPage />

@@ -32,8 +32,10 @@ pub fn is_upload(path: &str) -> bool {
 
 /// The body limit of an upload route, `None` for any other path.
 fn upload_limit(path: &str) -> Option<usize> {
-    if path == "/api/v1/media" {
-        return Some(MAX_UPLOAD_BODY_BYTES);
+    match path {
+        "/api/v1/media" => return Some(MAX_UPLOAD_BODY_BYTES),
+        "/api/v1/contacts/import" => return Some(MAX_IMPORT_BODY_BYTES),
+        _ => {}
     }
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {

@@ -86,6 +86,10 @@ fn ContactForm(
     };
     let name_value = text(|r| Some(r.name.clone()));
     let phone_value = text(|r| r.phone.clone());
+    let phones_value = contact
+        .as_ref()
+        .map(|c| c.phones.join("\n"))
+        .unwrap_or_default();
     let email_value = text(|r| r.email.clone());
     let telegram_value = text(|r| r.telegram_id.clone());
     let language_value = contact
@@ -133,6 +137,9 @@ fn ContactForm(
                 </Field>
                 <Field id="c-phone".into() label="Phone (with country code)".into()>
                     <input id="c-phone" name="phone" type="tel" class=INPUT value=phone_value placeholder="+44 7911 123456" data-testid="contact-input-phone" />
+                </Field>
+                <Field id="c-phones".into() label="Other phone numbers (one a line)".into()>
+                    <textarea id="c-phones" name="phones" rows="2" class=INPUT data-testid="contact-input-phones">{crate::components::forms::textarea_text(&phones_value)}</textarea>
                 </Field>
                 <Field id="c-email".into() label="Email".into()>
                     <input id="c-email" name="email" type="email" class=INPUT value=email_value data-testid="contact-input-email" />

@@ -1,5 +1,6 @@
 //! The contact list: search, filters and sort as a GET form (a filtered list is a link),
-//! keyset pages, and tagging the ticked contacts. A deleted contact is offered back here
+//! keyset pages, and tagging (or grouping) the ticked contacts or every one the filter
+//! matches. A deleted contact is offered back here
 //! for the undo window.
 
 use crate::components::colour_dot::ColourDot;
@@ -7,10 +8,11 @@ use crate::components::csrf::CsrfField;
 use crate::components::layout::WorkspaceCtx;
 use crate::components::states::{EmptyState, ErrorBanner, Loading};
 use crate::serverfns::contacts::{RestoreContact, TagContacts, list_contacts};
+use crate::serverfns::groups::GroupContacts;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
-use msgbuddy_domain::contact::{ContactFilter, ContactRow, Tag};
+use msgbuddy_domain::contact::{ContactFilter, ContactRow, Group, Tag};
 use msgbuddy_domain::message::ChannelKind;
 use msgbuddy_domain::values::query_value;
 
@@ -60,10 +62,12 @@ pub fn ContactsPage() -> impl IntoView {
         move |(filter, after)| list_contacts(ws.clone(), filter, after),
     );
     let tag = ServerAction::<TagContacts>::new();
+    let group = ServerAction::<GroupContacts>::new();
     let restore = ServerAction::<RestoreContact>::new();
     let error = move || {
         tag.value()
             .get()
+            .or_else(|| group.value().get())
             .or_else(|| restore.value().get())
             .and_then(Result::err)
             .map(|e| view! { <ErrorBanner message=e.message /> })
@@ -85,6 +89,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     <h1 class="text-2xl font-semibold">"Contacts"</h1>
                                     <div class="flex flex-wrap items-center gap-2 text-sm">
                                         <a href=format!("{base}/segments") class="text-indigo-700 underline" data-testid="segments-link">"Segments"</a>
+                                        <a href=format!("{base}/groups") class="text-indigo-700 underline" data-testid="groups-link">"Groups"</a>
                                         <a href=format!("{base}/duplicates") class="text-indigo-700 underline" data-testid="duplicates-link">"Duplicates"</a>
                                         {view.can_export.then(|| { let query = query_of(&filter); view! {
                                             <a href=format!("/w/{ws_id}/exports/contacts.csv?{}", query.trim_start_matches('&')) class="text-indigo-700 underline" data-testid="export-csv" download>"Export CSV"</a>
@@ -98,7 +103,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 </div>
                                 {error}
                                 {deleted.map(|id| view! { <UndoDelete workspace_id=ws_id.clone() contact_id=id /> })}
-                                <FilterForm base=base.clone() filter=filter.clone() tags=view.tags.clone() segments=view.segments.clone() />
+                                <FilterForm base=base.clone() filter=filter.clone() tags=view.tags.clone() segments=view.segments.clone() groups=view.groups.clone() />
                                 <p class="text-sm text-slate-700" data-testid="contacts-total">
                                     {format!("{} contact{}", view.page.total, if view.page.total == 1 { "" } else { "s" })}
                                 </p>
@@ -106,7 +111,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     view! { <EmptyState title="No contacts here" hint="Contacts arrive with every customer who writes; add one by hand or import a file." /> }.into_any()
                                 } else {
                                     view! {
-                                        <ContactTable workspace_id=ws_id.clone() rows=view.page.rows.clone() tags=view.tags.clone() can_edit=view.can_edit back=here.clone() />
+                                        <ContactTable workspace_id=ws_id.clone() rows=view.page.rows.clone() tags=view.tags.clone() groups=view.groups.clone() filter=filter.clone() total=view.page.total can_edit=view.can_edit back=here.clone() />
                                     }.into_any()
                                 }}
                                 {view.page.next.clone().map(|after| view! {
@@ -141,6 +146,7 @@ fn FilterForm(
     filter: ContactFilter,
     tags: Vec<Tag>,
     segments: Vec<(String, String)>,
+    groups: Vec<Group>,
 ) -> impl IntoView {
     let option = |value: String, label: String, current: &str| {
         let selected = value == current;
@@ -179,6 +185,13 @@ fn FilterForm(
                 </select>
             </label>
             <label class=LABEL>
+                "Group"
+                <select name="group" class=INPUT data-testid="filter-group">
+                    {option(String::new(), "Any".into(), &filter.group)}
+                    {groups.into_iter().map(|g| option(g.id, g.name, &filter.group)).collect_view()}
+                </select>
+            </label>
+            <label class=LABEL>
                 "Reachable on"
                 <select name="channel" class=INPUT data-testid="filter-channel">
                     {option(String::new(), "Any channel".into(), &filter.channel)}
@@ -199,31 +212,65 @@ fn FilterForm(
     }
 }
 
-/// The rows, in a form that tags the ticked ones.
+/// The filter as hidden fields of the bulk form, for "every contact the filter matches".
+fn filter_fields(f: &ContactFilter) -> impl IntoView + use<> {
+    [
+        ("q", &f.q),
+        ("tag", &f.tag),
+        ("segment", &f.segment),
+        ("group", &f.group),
+        ("channel", &f.channel),
+        ("opted_out", &f.opted_out),
+        ("blocked", &f.blocked),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| view! { <input type="hidden" name=format!("filter[{k}]") value=v.clone() /> })
+    .collect_view()
+}
+
+/// The rows, in a form that tags or groups the ticked ones (or every match).
 #[component]
 fn ContactTable(
     workspace_id: String,
     rows: Vec<ContactRow>,
     tags: Vec<Tag>,
+    groups: Vec<Group>,
+    filter: ContactFilter,
+    total: i64,
     can_edit: bool,
     back: String,
 ) -> impl IntoView {
     let base = format!("/w/{workspace_id}/contacts");
     let form_id = "contact-bulk";
+    let button = "rounded-md border border-slate-300 px-3 py-1 text-sm";
     view! {
         {can_edit.then(|| view! {
-            <form id=form_id method="post" action=TagContacts::url() class="flex flex-wrap items-end gap-2" data-testid="contact-bulk">
+            <form id=form_id method="post" action=TagContacts::url() class="flex flex-wrap items-end gap-2 rounded-lg bg-white p-3 shadow-sm" data-testid="contact-bulk">
                 <CsrfField />
                 <input type="hidden" name="workspace_id" value=workspace_id.clone() />
                 <input type="hidden" name="back" value=back.clone() />
+                {filter_fields(&filter)}
+                <label class="flex items-center gap-2 self-center text-sm">
+                    <input type="checkbox" name="every" value="1" class="h-5 w-5" data-testid="bulk-every" />
+                    {format!("Every contact the filter matches ({total}), not only the ticked ones")}
+                </label>
                 <label class=LABEL>
-                    "Tag the ticked contacts"
-                    <select name="tag_id" required class=INPUT data-testid="bulk-tag">
+                    "Tag"
+                    <select name="tag_id" class=INPUT data-testid="bulk-tag">
                         {tags.iter().map(|t| view! { <option value=t.id.clone()>{t.name.clone()}</option> }).collect_view()}
                     </select>
                 </label>
-                <button type="submit" name="action" value="add" class="rounded-md border border-slate-300 px-3 py-1 text-sm" data-testid="bulk-tag-add">"Add tag"</button>
-                <button type="submit" name="action" value="remove" class="rounded-md border border-slate-300 px-3 py-1 text-sm" data-testid="bulk-tag-remove">"Remove tag"</button>
+                <button type="submit" name="action" value="add" class=button data-testid="bulk-tag-add">"Add tag"</button>
+                <button type="submit" name="action" value="remove" class=button data-testid="bulk-tag-remove">"Remove tag"</button>
+                <label class=LABEL>
+                    "Group"
+                    <select name="group_id" class=INPUT data-testid="bulk-group">
+                        {groups.iter().map(|g| view! { <option value=g.id.clone()>{g.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" name="action" value="add" formaction=GroupContacts::url() class=button data-testid="bulk-group-add">"Add to group"</button>
+                <button type="submit" name="action" value="remove" formaction=GroupContacts::url() class=button data-testid="bulk-group-remove">"Remove from group"</button>
             </form>
         })}
         <div class="overflow-x-auto rounded-lg bg-white shadow-sm">

@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod conversations_bulk;
 pub mod conversations_saved;
+pub mod groups;
 pub mod home;
 pub mod import_progress;
 pub mod imports;

@@ -163,7 +163,9 @@ fn Builder(
     let tag_names = view
         .tags
         .iter()
-        .map(|t| view! { <option value=t.name.clone()></option> })
+        .map(|t| t.name.clone())
+        .chain(view.groups.iter().map(|g| g.name.clone()))
+        .map(|name| view! { <option value=name></option> })
         .collect_view();
     view! {
         <form method="get" action=base.clone() class="flex flex-col gap-3 rounded-lg bg-white p-4 shadow-sm" data-testid="segment-builder">

@@ -96,7 +96,7 @@ pub fn ThreadPage() -> impl IntoView {
                                         <super::thread_marks::MarkRead workspace_id=ws_id.clone() conversation_id=c.id.clone() unread={c.unread_count > 0} />
                                     </div>
                                 })}
-                                <super::thread_contact::ContactSide workspace_id=ws_id.clone() contact=thread.contact.clone() />
+                                <super::thread_contact::ContactSide workspace_id=ws_id.clone() conversation_id=c.id.clone() contact=thread.contact.clone() can_edit=thread.can_reply />
                                 <super::thread_marks::PinnedMessages pinned=thread.pinned.clone() />
                                 <super::thread_presence::ThreadPresence
                                     workspace_id=ws_id.clone()

@@ -18,6 +18,7 @@ pub struct ContactsView {
     pub tags: Vec<Tag>,
     /// Saved segments: (id, name).
     pub segments: Vec<(String, String)>,
+    pub groups: Vec<msgbuddy_domain::contact::Group>,
     pub can_edit: bool,
     /// Exporting the audience is for those who manage the workspace.
     pub can_export: bool,
@@ -56,6 +57,7 @@ pub async fn list_contacts(
         page,
         tags: msgbuddy_contacts::tags::list(&db, &member).await?,
         segments,
+        groups: msgbuddy_contacts::groups::list(&db, &member).await?,
         can_edit: member.role.can(Permission::ContactsEdit),
         can_export: member.role.can(Permission::SettingsEdit),
     })
@@ -95,6 +97,7 @@ pub async fn get_contact(
 fn form(
     name: String,
     phone: String,
+    phones: String,
     email: String,
     telegram_id: String,
     language: String,
@@ -113,10 +116,14 @@ fn form(
     msgbuddy_contacts::contact::ContactForm {
         name,
         phone,
+        phones: Some(phones.lines().map(str::to_owned).collect()),
         email,
         telegram_id,
         language,
-        fields: fields.into_iter().collect(),
+        fields: fields
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect(),
         tags: Some(ticked(tags)),
         opted_out: Some(
             ticked(opted_out)
@@ -135,6 +142,7 @@ pub async fn save_contact(
     #[server(default)] contact_id: String,
     name: String,
     #[server(default)] phone: String,
+    #[server(default)] phones: String,
     #[server(default)] email: String,
     #[server(default)] telegram_id: String,
     #[server(default)] language: String,
@@ -150,6 +158,7 @@ pub async fn save_contact(
     let form = form(
         name,
         phone,
+        phones,
         email,
         telegram_id,
         language,
@@ -208,13 +217,16 @@ pub async fn restore_contact(
 pub async fn tag_contacts(
     csrf_token: String,
     workspace_id: String,
-    tag_id: String,
+    #[server(default)] tag_id: String,
     action: String,
     #[server(default)] contacts: HashMap<String, String>,
+    #[server(default)] every: String,
+    #[server(default)] filter: ContactFilter,
     #[server(default)] back: String,
 ) -> Result<(), AppError> {
     crate::server::verify_csrf(&csrf_token).await?;
     use crate::server::{db, member, redirect};
+    use msgbuddy_contacts::tags;
     use msgbuddy_domain::Permission;
     let (_, member) = member(&workspace_id, Permission::ContactsEdit).await?;
     let add = match action.as_str() {
@@ -222,6 +234,27 @@ pub async fn tag_contacts(
         "remove" => false,
         _ => return Err(AppError::invalid_field("action", "Choose add or remove.")),
     };
+    if tag_id.is_empty() {
+        return Err(AppError::invalid_field("tag_id", "Choose a tag first."));
+    }
+    let db = db()?;
+    if every == "1" {
+        tags::apply_to_filter(&db, &member, &tag_id, &filter, add).await?;
+    } else {
+        tags::apply_to_many(&db, &member, &tag_id, &ticked(contacts)?, add).await?;
+    }
+    let list = list_page(&workspace_id);
+    redirect(if back.starts_with(&list) {
+        &back
+    } else {
+        &list
+    });
+    Ok(())
+}
+
+/// The contacts ticked in the list's form (`contacts[<id>]=1`).
+#[cfg(feature = "ssr")]
+pub(crate) fn ticked(contacts: HashMap<String, String>) -> Result<Vec<String>, AppError> {
     let ids: Vec<String> = contacts
         .into_iter()
         .filter(|(_, on)| on == "1")
@@ -230,17 +263,10 @@ pub async fn tag_contacts(
     if ids.is_empty() {
         return Err(AppError::invalid_field(
             "contacts",
-            "Tick the contacts to tag first.",
+            "Tick the contacts first, or choose every contact the filter matches.",
         ));
     }
-    msgbuddy_contacts::tags::apply_to_many(&db()?, &member, &tag_id, &ids, add).await?;
-    let list = list_page(&workspace_id);
-    redirect(if back.starts_with(&list) {
-        &back
-    } else {
-        &list
-    });
-    Ok(())
+    Ok(ids)
 }
 
 /// Likely duplicates, each contact whole, so a member can choose what the merged one

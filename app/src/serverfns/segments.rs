@@ -17,22 +17,37 @@ pub struct SegmentsView {
     pub segments: Vec<Segment>,
     pub fields: Vec<FieldDefinition>,
     pub tags: Vec<Tag>,
+    pub groups: Vec<msgbuddy_domain::contact::Group>,
     /// The segment opened for editing (`edit=<id>`).
     pub editing: Option<Segment>,
     pub count: Option<Result<(i64, Vec<ContactRow>), AppError>>,
     pub can_edit: bool,
 }
 
-/// Tag and group conditions name a tag by id; the builder's text box may hold its name.
+/// Tag and group conditions name a tag or group by id; the builder's text box may hold
+/// its name.
 #[cfg(feature = "ssr")]
-fn with_ids(mut segment: Segment, tags: &[Tag]) -> Segment {
+fn with_ids(
+    mut segment: Segment,
+    tags: &[Tag],
+    groups: &[msgbuddy_domain::contact::Group],
+) -> Segment {
     for c in &mut segment.conditions {
-        if c.field == "tag"
-            && let Some(tag) = tags
+        let named =
+            |id: &str, name: &str| id == c.value || name.eq_ignore_ascii_case(c.value.trim());
+        let id = match c.field.as_str() {
+            "tag" => tags
                 .iter()
-                .find(|t| t.id == c.value || t.name.eq_ignore_ascii_case(c.value.trim()))
-        {
-            c.value = tag.id.clone();
+                .find(|t| named(&t.id, &t.name))
+                .map(|t| t.id.clone()),
+            "group" => groups
+                .iter()
+                .find(|g| named(&g.id, &g.name))
+                .map(|g| g.id.clone()),
+            _ => None,
+        };
+        if let Some(id) = id {
+            c.value = id;
         }
     }
     segment
@@ -50,13 +65,14 @@ pub async fn load_segments(
     let (_, member) = crate::server::member(&workspace_id, Permission::ContactsView).await?;
     let db = crate::server::db()?;
     let tags = msgbuddy_contacts::tags::list(&db, &member).await?;
+    let groups = msgbuddy_contacts::groups::list(&db, &member).await?;
     let editing = match edit.filter(|e| !e.is_empty()) {
         Some(id) => Some(segments::get(&db, &member, &id).await?),
         None => None,
     };
     let count = match build.filter(|b| !b.conditions.is_empty()) {
         Some(segment) => {
-            let segment = with_ids(segment, &tags);
+            let segment = with_ids(segment, &tags, &groups);
             let counted = async {
                 let n = segments::count(&db, &member, &segment).await?;
                 let rows = segments::preview(&db, &member, &segment, 10).await?;
@@ -70,6 +86,7 @@ pub async fn load_segments(
         segments: segments::list(&db, &member).await?,
         fields: msgbuddy_contacts::definitions::list(&db, &member, FieldScope::Contact).await?,
         tags,
+        groups,
         editing,
         count,
         can_edit: member.role.can(Permission::ContactsEdit),
@@ -92,6 +109,7 @@ pub async fn save_segment(
     let (user, member) = member(&workspace_id, Permission::ContactsEdit).await?;
     let db = db()?;
     let tags = msgbuddy_contacts::tags::list(&db, &member).await?;
+    let groups = msgbuddy_contacts::groups::list(&db, &member).await?;
     let segment = with_ids(
         Segment {
             id: segment_id.clone(),
@@ -100,6 +118,7 @@ pub async fn save_segment(
             conditions,
         },
         &tags,
+        &groups,
     );
     let id = if segment_id.is_empty() {
         segments::create(

@@ -28,12 +28,14 @@ const MAX_LANGUAGE_CHARS: usize = 35;
 pub struct ContactForm {
     pub name: String,
     pub phone: String,
+    /// Other phone numbers; `None` leaves them as they are.
+    pub phones: Option<Vec<String>>,
     pub email: String,
     pub telegram_id: String,
     pub language: String,
-    /// Custom field values by key, in their text form; keys not given are left as they
-    /// are (a blank value clears one).
-    pub fields: Vec<(String, String)>,
+    /// Custom field values by key: a form's text, or the API's JSON (a number, `true`, a
+    /// list of choices). Keys not given are left as they are; a blank or `null` clears one.
+    pub fields: Vec<(String, serde_json::Value)>,
     /// Tag ids.
     pub tags: Option<Vec<String>>,
     /// The channel kinds they are opted out of.
@@ -150,11 +152,13 @@ fn check_fields(
         let given = form.fields.iter().rev().find(|(k, _)| *k == def.key);
         let raw = match (given, creating) {
             (Some((_, raw)), _) => raw.clone(),
-            (None, true) => def.default_value.clone().unwrap_or_default(),
+            (None, true) => {
+                serde_json::Value::String(def.default_value.clone().unwrap_or_default())
+            }
             (None, false) => continue,
         };
         let field = format!("field.{}", def.key);
-        let value = fields::parse_value(def, &raw)
+        let value = fields::value_from_json(def, &raw)
             .map_err(|m| AppError::invalid_field(&field, format!("{}: {m}", def.label)))?;
         fields::check_required(def, &value)
             .map_err(|m| AppError::invalid_field(&field, format!("{}: {m}", def.label)))?;
@@ -197,10 +201,11 @@ pub async fn create(db: &Db, actor: &Actor, member: &Member, form: &ContactForm)
     let now = now_ms();
     sqlx::query(
         "INSERT INTO contacts (id, workspace_id, is_test, name, phone, email, telegram_id, language, blocked, created_at, updated_at) \
-         VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8, $9, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
     .bind(&id)
     .bind(&member.workspace_id)
+    .bind(member.test_flag())
     .bind(&checked.name)
     .bind(checked.phone.as_deref())
     .bind(checked.email.as_deref())
@@ -211,6 +216,7 @@ pub async fn create(db: &Db, actor: &Actor, member: &Member, form: &ContactForm)
     .execute(&mut *tx)
     .await
     .map_err(|e| taken(e.into()))?;
+    set_phones(&mut tx, member, &id, &checked, form).await?;
     write_values(&mut tx, &id, &values).await?;
     if let Some(ids) = &form.tags {
         tags::set_on(&mut tx, &id, ids).await?;
@@ -245,7 +251,7 @@ pub async fn update(
 ) -> Result<()> {
     member.require(Permission::ContactsEdit)?;
     let mut tx = db.begin_write().await?;
-    let before = row(&mut tx, &member.workspace_id, id).await?;
+    let before = row(&mut tx, member, id).await?;
     let checked = check(form, before.phone.as_deref())?;
     let definitions = definitions::load(&mut tx, &member.workspace_id, FieldScope::Contact).await?;
     let values = check_fields(&definitions, form, false)?;
@@ -267,6 +273,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .map_err(|e| taken(e.into()))?;
+    set_phones(&mut tx, member, id, &checked, form).await?;
     write_values(&mut tx, id, &values).await?;
     if let Some(ids) = &form.tags {
         tags::set_on(&mut tx, id, ids).await?;
@@ -288,6 +295,25 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Checks the main number is nobody else's other number, and sets the other numbers the
+/// form gives.
+async fn set_phones(
+    conn: &mut AnyConnection,
+    member: &Member,
+    id: &str,
+    checked: &Checked,
+    form: &ContactForm,
+) -> Result<()> {
+    if let Some(phone) = &checked.phone {
+        crate::phones::check_free_as_main(conn, member, id, phone, "phone").await?;
+    }
+    if let Some(given) = &form.phones {
+        let others = crate::phones::check(given, checked.phone.as_deref())?;
+        crate::phones::set(conn, member, id, &others).await?;
+    }
     Ok(())
 }
 
@@ -366,14 +392,15 @@ pub(crate) fn read_row(row: &AnyRow) -> Result<ContactRow> {
     })
 }
 
-/// A live (not test-mode) contact of the workspace, deleted or not.
-async fn row(conn: &mut AnyConnection, workspace_id: &str, id: &str) -> Result<ContactRow> {
+/// A contact of the member's workspace and mode, deleted or not.
+async fn row(conn: &mut AnyConnection, member: &Member, id: &str) -> Result<ContactRow> {
     let found = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM contacts c WHERE c.id = $1 AND c.workspace_id = $2 AND c.is_test = 0",
+        "SELECT {} FROM contacts c WHERE c.id = $1 AND c.workspace_id = $2 AND c.is_test = $3",
         row_columns()
     )))
     .bind(id)
-    .bind(workspace_id)
+    .bind(&member.workspace_id)
+    .bind(member.test_flag())
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| Error::App(AppError::not_found()))?;
@@ -386,6 +413,23 @@ pub async fn field_entries(
     workspace_id: &str,
     id: &str,
 ) -> Result<Vec<FieldEntry>> {
+    Ok(field_values(conn, workspace_id, id)
+        .await?
+        .into_iter()
+        .map(|(def, value)| FieldEntry {
+            key: def.key,
+            label: def.label,
+            value: value.display(),
+        })
+        .collect())
+}
+
+/// The contact's custom field values with their fields, in the fields' order.
+pub async fn field_values(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Vec<(FieldDefinition, FieldValue)>> {
     let definitions = definitions::load(conn, workspace_id, FieldScope::Contact).await?;
     let stored = sqlx::query(
         "SELECT field_id, value_text, value_number FROM contact_field_values WHERE contact_id = $1",
@@ -394,7 +438,7 @@ pub async fn field_entries(
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::new();
-    for def in &definitions {
+    for def in definitions {
         let Some(v) = stored
             .iter()
             .find(|r| r.try_get::<String, _>(0).is_ok_and(|f| f == def.id))
@@ -402,11 +446,7 @@ pub async fn field_entries(
             continue;
         };
         if let Some(value) = FieldValue::from_columns(def.kind, v.try_get(1)?, v.try_get(2)?) {
-            out.push(FieldEntry {
-                key: def.key.clone(),
-                label: def.label.clone(),
-                value: value.display(),
-            });
+            out.push((def, value));
         }
     }
     Ok(out)
@@ -416,13 +456,14 @@ pub async fn field_entries(
 pub async fn get(db: &Db, member: &Member, id: &str) -> Result<ContactDetail> {
     member.require(Permission::ContactsView)?;
     let mut conn = db.reader().acquire().await?;
-    let mut row = row(&mut conn, &member.workspace_id, id).await?;
+    let mut row = row(&mut conn, member, id).await?;
     let extra = sqlx::query("SELECT language, updated_at, deleted_at FROM contacts WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
     let deleted_at: Option<i64> = extra.try_get(2)?;
     row.tags = tags::of(&mut conn, id).await?;
+    let phones = crate::phones::of(&mut conn, id).await?;
     let fields_out = field_entries(&mut conn, &member.workspace_id, id).await?;
     let opt_outs = opt_outs::of(&mut conn, id)
         .await?
@@ -437,6 +478,7 @@ pub async fn get(db: &Db, member: &Member, id: &str) -> Result<ContactDetail> {
     Ok(ContactDetail {
         row,
         language: extra.try_get(0)?,
+        phones,
         updated_at_ms: extra.try_get(1)?,
         fields: fields_out,
         opt_outs,
@@ -466,10 +508,11 @@ async fn set_deleted(
     member.require(Permission::ContactsEdit)?;
     let mut tx = db.begin_write().await?;
     let current: Option<i64> = sqlx::query(
-        "SELECT deleted_at FROM contacts WHERE id = $1 AND workspace_id = $2 AND is_test = 0",
+        "SELECT deleted_at FROM contacts WHERE id = $1 AND workspace_id = $2 AND is_test = $3",
     )
     .bind(id)
     .bind(&member.workspace_id)
+    .bind(member.test_flag())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::App(AppError::not_found()))?

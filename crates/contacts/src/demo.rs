@@ -40,6 +40,7 @@ pub async fn seed(db: &Db, workspace_id: &str, user_id: &str) -> Result<()> {
         workspace_id: workspace_id.to_owned(),
         user_id: user_id.to_owned(),
         role: Role::Owner,
+        test_mode: false,
     };
     let actor = Actor {
         user_id: user_id.to_owned(),

@@ -51,7 +51,7 @@ pub async fn start(
 ) -> Result<Export> {
     member.require(Permission::SettingsEdit)?;
     let mut conn = db.reader().acquire().await?;
-    let where_sql = crate::list::where_sql(&mut conn, &member.workspace_id, filter).await?;
+    let where_sql = crate::list::where_sql(&mut conn, member, filter).await?;
     let fields = definitions::load(&mut conn, &member.workspace_id, FieldScope::Contact).await?;
     Ok(Export {
         db: db.clone(),

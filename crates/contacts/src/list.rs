@@ -33,11 +33,14 @@ pub(crate) fn contains_pattern(raw: &str) -> String {
 /// [`page`]'s to add: reading it takes the database.
 pub fn filter_sql(
     workspace_id: &str,
+    test_mode: bool,
     filter: &ContactFilter,
 ) -> std::result::Result<Sql, AppError> {
     let mut sql = Sql::new("c.workspace_id = ");
     sql.bind_text(workspace_id)
-        .push(" AND c.is_test = 0 AND c.deleted_at IS NULL");
+        .push(" AND c.is_test = ")
+        .bind_int(i64::from(test_mode))
+        .push(" AND c.deleted_at IS NULL");
     let q = filter.q.trim();
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::invalid_field(
@@ -52,8 +55,10 @@ pub fn filter_sql(
             .push(" ESCAPE '\\' OR c.email LIKE ")
             .bind_text(pattern.clone())
             .push(" ESCAPE '\\' OR c.phone LIKE ")
+            .bind_text(pattern.clone())
+            .push(" ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id AND p.phone LIKE ")
             .bind_text(pattern);
-        sql.push(" ESCAPE '\\'");
+        sql.push(" ESCAPE '\\')");
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();
         if digits.len() >= 3 && digits.len() != q.len() {
             sql.push(" OR c.phone LIKE ")
@@ -112,12 +117,13 @@ pub fn filter_sql(
 /// list pages through and the export writes out.
 pub async fn where_sql(
     conn: &mut sqlx::AnyConnection,
-    workspace_id: &str,
+    member: &Member,
     filter: &ContactFilter,
 ) -> Result<Sql> {
-    let mut filtered = filter_sql(workspace_id, filter)?;
+    let mut filtered = filter_sql(&member.workspace_id, member.test_mode, filter)?;
     if !filter.segment.is_empty()
-        && let Some(part) = segments::list_filter(conn, workspace_id, &filter.segment).await?
+        && let Some(part) =
+            segments::list_filter(conn, &member.workspace_id, &filter.segment).await?
     {
         filtered.push(" AND ").append(part);
     }
@@ -138,7 +144,7 @@ pub async fn page(
             .ok_or_else(|| AppError::invalid_field("sort", "Sort by newest or name."))?,
     };
     let mut conn = db.reader().acquire().await?;
-    let filtered = where_sql(&mut conn, &member.workspace_id, filter).await?;
+    let filtered = where_sql(&mut conn, member, filter).await?;
     let mut count = Sql::new("SELECT COUNT(*) FROM contacts c WHERE ");
     count.append(filtered.clone());
     let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get(0)?;
@@ -196,7 +202,7 @@ mod tests {
             q: "o'brien; DROP TABLE contacts".into(),
             ..ContactFilter::default()
         };
-        let sql = filter_sql("ws_1", &filter).expect("valid");
+        let sql = filter_sql("ws_1", false, &filter).expect("valid");
         assert!(
             !sql.text().contains("brien"),
             "values are bound: {}",
@@ -206,6 +212,6 @@ mod tests {
             blocked: "maybe".into(),
             ..ContactFilter::default()
         };
-        assert!(filter_sql("ws_1", &bad).is_err());
+        assert!(filter_sql("ws_1", false, &bad).is_err());
     }
 }

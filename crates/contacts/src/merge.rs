@@ -279,12 +279,14 @@ async fn move_history(conn: &mut AnyConnection, survivor: &str, other: &str) -> 
     Ok(())
 }
 
-/// Gives the survivor `other`'s tags, groups and opt-outs as well as its own.
+/// Gives the survivor `other`'s tags, groups, opt-outs and other phone numbers as well as
+/// its own.
 async fn unite(conn: &mut AnyConnection, survivor: &str, other: &str) -> Result<()> {
     for sql in [
         "INSERT INTO contact_tags (contact_id, tag_id, added_at) SELECT CAST($1 AS TEXT), tag_id, added_at FROM contact_tags WHERE contact_id = $2 ON CONFLICT DO NOTHING",
         "INSERT INTO contact_group_members (group_id, contact_id, added_at) SELECT group_id, CAST($1 AS TEXT), added_at FROM contact_group_members WHERE contact_id = $2 ON CONFLICT DO NOTHING",
         "INSERT INTO contact_opt_outs (contact_id, channel_kind, reason, source, created_at) SELECT CAST($1 AS TEXT), channel_kind, reason, source, created_at FROM contact_opt_outs WHERE contact_id = $2 ON CONFLICT DO NOTHING",
+        "UPDATE contact_phones SET contact_id = $1 WHERE contact_id = $2",
         "UPDATE contacts SET blocked = 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM contacts WHERE id = $2 AND blocked <> 0)",
     ] {
         sqlx::query(sql)

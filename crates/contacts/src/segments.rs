@@ -693,11 +693,15 @@ pub(crate) async fn fragment(
 /// segment, from `contacts c`: for counting, listing and sending to a segment.
 pub async fn where_sql(
     conn: &mut AnyConnection,
-    workspace_id: &str,
+    member: &Member,
     segment: &Segment,
 ) -> Result<Sql> {
-    let mut sql = list::filter_sql(workspace_id, &ContactFilter::default())?;
-    if let Some(part) = fragment(conn, workspace_id, segment).await? {
+    let mut sql = list::filter_sql(
+        &member.workspace_id,
+        member.test_mode,
+        &ContactFilter::default(),
+    )?;
+    if let Some(part) = fragment(conn, &member.workspace_id, segment).await? {
         sql.push(" AND ").append(part);
     }
     Ok(sql)
@@ -757,7 +761,7 @@ fn complement(condition: &Condition) -> Option<Condition> {
 pub async fn count(db: &Db, member: &Member, segment: &Segment) -> Result<i64> {
     member.require(Permission::ContactsView)?;
     let mut conn = db.reader().acquire().await?;
-    let filtered = where_sql(&mut conn, &member.workspace_id, segment).await?;
+    let filtered = where_sql(&mut conn, member, segment).await?;
     let positive = match segment.conditions.as_slice() {
         [only] if Dialect::of(&conn) == Dialect::Sqlite => complement(only),
         _ => None,
@@ -774,10 +778,11 @@ pub async fn count(db: &Db, member: &Member, segment: &Segment) -> Result<i64> {
     let mut sql = Sql::new("SELECT (SELECT COUNT(*) FROM contacts c WHERE ");
     sql.append(list::filter_sql(
         &member.workspace_id,
+        member.test_mode,
         &ContactFilter::default(),
     )?)
     .push(") - (SELECT COUNT(*) FROM contacts c WHERE ")
-    .append(where_sql(&mut conn, &member.workspace_id, &positive).await?)
+    .append(where_sql(&mut conn, member, &positive).await?)
     .push(")");
     Ok(sql.query().fetch_one(&mut *conn).await?.try_get(0)?)
 }
@@ -793,7 +798,7 @@ pub async fn preview(
     member.require(Permission::ContactsView)?;
     let mut conn = db.reader().acquire().await?;
     let mut sql = Sql::new(&format!("SELECT {} FROM contacts c WHERE ", row_columns()));
-    sql.append(where_sql(&mut conn, &member.workspace_id, segment).await?)
+    sql.append(where_sql(&mut conn, member, segment).await?)
         .push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
         .bind_int(i64::try_from(limit.clamp(1, MAX_PREVIEW)).unwrap_or(1));
     let rows = sql.fetch_all(&mut conn).await?;

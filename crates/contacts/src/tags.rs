@@ -2,11 +2,13 @@
 //! number of contacts. Anyone who may edit contacts may tag them; making and removing
 //! tags is a settings change (audited).
 
+use crate::list;
+use crate::sql::Sql;
 use msgbuddy_core::audit::{self, Entry};
 use msgbuddy_core::db::{new_id, now_ms, placeholders};
 use msgbuddy_core::workspaces::Member;
 use msgbuddy_core::{Actor, Db, Error, Result};
-use msgbuddy_domain::contact::Tag;
+use msgbuddy_domain::contact::{ContactFilter, Tag};
 use msgbuddy_domain::values::{Colour, LabelName};
 use msgbuddy_domain::{AppError, Permission};
 use sqlx::{AnyConnection, Row};
@@ -221,23 +223,66 @@ pub async fn apply_to_many(
         let done = if add {
             sqlx::query(
                 "INSERT INTO contact_tags (contact_id, tag_id, added_at) \
-                 SELECT id, $1, $2 FROM contacts WHERE id = $3 AND workspace_id = $4 ON CONFLICT DO NOTHING",
+                 SELECT id, $1, $2 FROM contacts WHERE id = $3 AND workspace_id = $4 AND is_test = $5 \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(tag_id)
             .bind(now)
             .bind(id)
             .bind(&member.workspace_id)
+            .bind(member.test_flag())
             .execute(&mut *tx)
             .await?
         } else {
-            sqlx::query("DELETE FROM contact_tags WHERE contact_id = $1 AND tag_id = $2")
-                .bind(id)
-                .bind(tag_id)
-                .execute(&mut *tx)
-                .await?
+            sqlx::query(
+                "DELETE FROM contact_tags WHERE tag_id = $1 AND contact_id = \
+                 (SELECT id FROM contacts WHERE id = $2 AND workspace_id = $3 AND is_test = $4)",
+            )
+            .bind(tag_id)
+            .bind(id)
+            .bind(&member.workspace_id)
+            .bind(member.test_flag())
+            .execute(&mut *tx)
+            .await?
         };
         changed += done.rows_affected();
     }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Adds (or removes) a tag on every contact matching `filter`: all the results, not only
+/// the page shown. How many changed.
+pub async fn apply_to_filter(
+    db: &Db,
+    member: &Member,
+    tag_id: &str,
+    filter: &ContactFilter,
+    add: bool,
+) -> Result<u64> {
+    member.require(Permission::ContactsEdit)?;
+    let mut tx = db.begin_write().await?;
+    check_ids(&mut tx, &member.workspace_id, &[tag_id.to_owned()]).await?;
+    let matching = list::where_sql(&mut tx, member, filter).await?;
+    let sql = if add {
+        let mut sql =
+            Sql::new("INSERT INTO contact_tags (contact_id, tag_id, added_at) SELECT c.id, ");
+        sql.bind_text(tag_id)
+            .push(", ")
+            .bind_int(now_ms())
+            .push(" FROM contacts c WHERE ")
+            .append(matching)
+            .push(" ON CONFLICT DO NOTHING");
+        sql
+    } else {
+        let mut sql = Sql::new("DELETE FROM contact_tags WHERE tag_id = ");
+        sql.bind_text(tag_id)
+            .push(" AND contact_id IN (SELECT c.id FROM contacts c WHERE ")
+            .append(matching)
+            .push(")");
+        sql
+    };
+    let changed = sql.query().execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
     Ok(changed)
 }

@@ -24,7 +24,8 @@ pub async fn record(conn: &mut AnyConnection, actor: &Actor, entry: Entry<'_>) -
     )
     .bind(new_id("aud"))
     .bind(entry.workspace_id)
-    .bind(&actor.user_id)
+    // No user (the system, or an API key whose maker has left) is recorded as no one.
+    .bind((!actor.user_id.is_empty()).then_some(actor.user_id.as_str()))
     .bind(entry.action)
     .bind(entry.target_type)
     .bind(entry.target_id)

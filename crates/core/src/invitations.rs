@@ -286,6 +286,7 @@ pub async fn accept(
         workspace_id: preview.workspace_id,
         user_id: user.id.clone(),
         role: preview.role,
+        test_mode: false,
     })
 }
 

@@ -19,6 +19,17 @@ pub struct Member {
     pub workspace_id: String,
     pub user_id: String,
     pub role: Role,
+    /// Acting on the workspace's test-mode data, as an `ak_test_` API key does. Members in
+    /// the browser always act on live data.
+    #[serde(default)]
+    pub test_mode: bool,
+}
+
+impl Member {
+    /// `is_test` as the tables keep it.
+    pub fn test_flag(&self) -> i64 {
+        i64::from(self.test_mode)
+    }
 }
 
 impl Member {
@@ -60,6 +71,7 @@ pub async fn access(
         workspace_id: workspace_id.to_owned(),
         user_id: user_id.to_owned(),
         role: crate::db::role_at(&row, 0)?,
+        test_mode: false,
     };
     member.require(permission)?;
     Ok(member)

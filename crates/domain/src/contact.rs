@@ -56,6 +56,9 @@ pub struct OptOutView {
 pub struct ContactDetail {
     pub row: ContactRow,
     pub language: Option<String>,
+    /// Other phone numbers, beside `row.phone`.
+    #[serde(default)]
+    pub phones: Vec<String>,
     pub updated_at_ms: i64,
     /// Values of the workspace's contact fields, in the fields' order; unset ones left out.
     pub fields: Vec<FieldEntry>,
@@ -127,4 +130,21 @@ pub struct ContactPage {
     pub next: Option<String>,
     /// How many contacts match the filter.
     pub total: i64,
+}
+
+/// A group: a hand-picked list of contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    /// How many of its contacts are not deleted.
+    pub contacts: i64,
+}
+
+/// A conversation-scoped custom field (a conversation's priority, an order number) with
+/// the conversation's value in its text form (empty when unset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationField {
+    pub field: crate::custom_field::FieldDefinition,
+    pub value: String,
 }

@@ -566,6 +566,10 @@ pub struct ContactPanel {
     pub tags: Vec<crate::contact::Tag>,
     #[serde(default)]
     pub fields: Vec<crate::contact::FieldEntry>,
+    /// This conversation's own fields (priority, order number), every one of the
+    /// workspace's with its value or none.
+    #[serde(default)]
+    pub conversation_fields: Vec<crate::contact::ConversationField>,
     /// Their other conversations the member may see, newest first.
     pub conversations: Vec<ConversationSummary>,
 }

@@ -33,12 +33,14 @@ pub async fn panel(
     .ok_or_else(|| Error::App(AppError::not_found()))?;
     let others =
         conversations_of(m, member, &conversation.contact_id, Some(&conversation.id)).await?;
-    let (tags, fields) = {
+    let (tags, fields, conversation_fields) = {
         let mut conn = m.db().reader().acquire().await?;
         let id = conversation.contact_id.as_str();
+        let ws = member.workspace_id.as_str();
         (
             msgbuddy_contacts::tags::of(&mut conn, id).await?,
-            msgbuddy_contacts::contact::field_entries(&mut conn, &member.workspace_id, id).await?,
+            msgbuddy_contacts::contact::field_entries(&mut conn, ws, id).await?,
+            msgbuddy_contacts::conversation_fields::of(&mut conn, ws, &conversation.id).await?,
         )
     };
     Ok(ContactPanel {
@@ -53,6 +55,7 @@ pub async fn panel(
         last_seen_ms: row.try_get(8)?,
         tags,
         fields,
+        conversation_fields,
         conversations: others,
     })
 }

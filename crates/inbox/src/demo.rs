@@ -34,6 +34,7 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
         workspace_id: workspace_id.to_owned(),
         user_id: user_id.to_owned(),
         role: Role::Owner,
+        test_mode: false,
     };
     let ana = conversation_of(m, workspace_id, "+15550100001").await?;
     assignment::assign(m, &owner, &ana, Assign::To(user_id)).await?;

@@ -76,6 +76,7 @@ pub async fn add(
             workspace_id: member.workspace_id.clone(),
             user_id: id.clone(),
             role: *role,
+            test_mode: false,
         };
         // Not oneself, and only those who may open the conversation.
         if id == member.user_id

@@ -67,9 +67,21 @@ pub struct CreatedKey {
 pub struct Caller {
     pub key_id: String,
     pub mode: Mode,
+    /// The member who made the key, whom the audit trail names for its changes.
+    pub made_by: Option<String>,
     pub rate_per_minute: i64,
     /// The key acts with an agent's rights: it reads and sends messages.
     pub member: Member,
+}
+
+impl Caller {
+    /// Who the audit trail names for the key's changes: its maker, or no one if they left.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.made_by.clone().unwrap_or_default(),
+            ip: None,
+        }
+    }
 }
 
 pub const DEFAULT_RATE_PER_MINUTE: i64 = 600;
@@ -215,7 +227,7 @@ pub async fn authenticate(m: &Messaging, authorization: Option<&str>) -> Result<
         .filter(|s| (s.starts_with("ak_live_") || s.starts_with("ak_test_")) && s.len() < 100)
         .ok_or_else(unauthenticated)?;
     let row = sqlx::query(
-        "SELECT k.id, k.workspace_id, k.mode, k.rate_per_minute, k.last_used_at, w.suspended_at FROM api_keys k \
+        "SELECT k.id, k.workspace_id, k.mode, k.rate_per_minute, k.last_used_at, w.suspended_at, k.created_by FROM api_keys k \
          JOIN workspaces w ON w.id = k.workspace_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
     )
     .bind(token_hash(secret))
@@ -229,6 +241,8 @@ pub async fn authenticate(m: &Messaging, authorization: Option<&str>) -> Result<
     }
     let key_id: String = row.try_get(0)?;
     let mode: String = row.try_get(2)?;
+    let mode =
+        Mode::parse(&mode).map_err(|_| Error::internal(format!("unknown key mode `{mode}`")))?;
     let last_used: Option<i64> = row.try_get(4)?;
     let now = now_ms();
     // "Last used" to the minute, without a write on every call.
@@ -240,13 +254,14 @@ pub async fn authenticate(m: &Messaging, authorization: Option<&str>) -> Result<
             .await?;
     }
     Ok(Caller {
-        mode: Mode::parse(&mode)
-            .map_err(|_| Error::internal(format!("unknown key mode `{mode}`")))?,
+        mode,
+        made_by: row.try_get(6)?,
         rate_per_minute: row.try_get(3)?,
         member: Member {
             workspace_id: row.try_get(1)?,
             user_id: key_id.clone(),
             role: Role::Agent,
+            test_mode: mode.is_test(),
         },
         key_id,
     })

@@ -94,6 +94,20 @@ pub async fn find(
     .bind(address)
     .fetch_optional(&mut *conn)
     .await?;
+    if row.is_some() || column != "phone" {
+        return row.as_ref().map(read).transpose();
+    }
+    // A contact's other numbers find them too.
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id, c.name, {}, c.blocked FROM contact_phones p JOIN contacts c ON c.id = p.contact_id \
+         WHERE p.workspace_id = $1 AND p.is_test = $2 AND p.phone = $3",
+        opt_outs::mask_sql("c.id")
+    )))
+    .bind(workspace_id)
+    .bind(i64::from(is_test))
+    .bind(address)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(read).transpose()
 }
 

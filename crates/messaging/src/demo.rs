@@ -38,6 +38,7 @@ pub async fn seed(m: &Messaging, workspace_id: &str, user_id: &str) -> Result<()
         workspace_id: workspace_id.to_owned(),
         user_id: user_id.to_owned(),
         role: Role::Owner,
+        test_mode: false,
     };
     let channel = crate::accounts::ensure_sandbox(m, workspace_id).await?;
     for (phone, name, text, _) in CUSTOMERS {

@@ -54,6 +54,7 @@ pub(crate) async fn confirm(m: &Messaging, confirmations: Vec<Confirmation>) {
             workspace_id: c.workspace_id.clone(),
             user_id: "system".to_owned(),
             role: Role::Agent,
+            test_mode: false,
         };
         let sender = Sender {
             member: &system,

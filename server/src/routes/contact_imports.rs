@@ -11,6 +11,7 @@ use app::components::csrf::{CsrfToken, FIELD};
 use axum::extract::{Extension, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use msgbuddy_contacts::import;
 use msgbuddy_core::crypto::secure_eq;
 use msgbuddy_core::{Actor, auth, workspaces};
@@ -121,6 +122,23 @@ fn see_other(location: &str) -> Response {
     res
 }
 
+/// The report as a body written a page of rows at a time. An error mid-way ends the
+/// download short, which a browser reports as failed rather than handing over a truncated
+/// report.
+pub(crate) fn report_body(report: import::ErrorReport) -> axum::body::Body {
+    let stream = futures::stream::unfold(Some(report), |report| async move {
+        let mut report = report?;
+        match report.next_chunk().await {
+            Ok(Some(part)) => Some((Ok::<_, std::io::Error>(part), Some(report))),
+            Ok(None) => None,
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+        }
+    })
+    // The compression layer polls once more after the end.
+    .fuse();
+    axum::body::Body::from_stream(stream)
+}
+
 /// `GET /w/{workspace}/contacts/imports/{id}/errors.csv`: the rows the import refused,
 /// for members of the workspace (404 for anyone else).
 pub async fn errors(
@@ -133,8 +151,8 @@ pub async fn errors(
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     let member = workspaces::access(db, &user.id, &workspace_id, Permission::ContactsView).await?;
-    let csv = import::errors_csv(db, &member, &import_id).await?;
-    let mut res = csv.into_response();
+    let first = import::errors_report(db, &member, &import_id).await?;
+    let mut res = report_body(first).into_response();
     let headers = res.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -5,7 +5,7 @@ mod api_v1;
 mod attachments;
 mod byte_range;
 mod contact_export;
-mod contact_imports;
+pub(crate) mod contact_imports;
 mod events;
 mod health;
 pub(crate) mod media;

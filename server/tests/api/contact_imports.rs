@@ -32,6 +32,7 @@ async fn member(app: &TestApp, ws: &str, role: &str) -> Member {
         workspace_id: ws.to_owned(),
         user_id,
         role: role.parse::<Role>().expect("role"),
+        test_mode: false,
     }
 }
 

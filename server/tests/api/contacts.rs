@@ -25,6 +25,7 @@ async fn owner_member(app: &TestApp, ws: &str) -> Member {
         workspace_id: ws.to_owned(),
         user_id,
         role: msgbuddy_domain::Role::Owner,
+        test_mode: false,
     }
 }
 
@@ -129,7 +130,7 @@ async fn every_field_kind_checks_its_values_on_every_write_and_a_refusal_keeps_n
             phone: "+91 98765 43210".into(),
             fields: fields
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .map(|(k, v)| ((*k).to_owned(), (*v).into()))
                 .collect(),
             ..ContactForm::default()
         };
@@ -203,7 +204,7 @@ async fn every_field_kind_checks_its_values_on_every_write_and_a_refusal_keeps_n
         ] {
             let mut form = good(&[("city", "Pune")]);
             form.phone = String::new();
-            form.fields.push((key.to_owned(), raw.to_owned()));
+            form.fields.push((key.to_owned(), raw.into()));
             let e = contact::create(&app.db, &actor, &member, &form)
                 .await
                 .expect_err(key);

@@ -516,6 +516,7 @@ fn member(ws: &str, user_id: &str, role: Role) -> Member {
         workspace_id: ws.to_owned(),
         user_id: user_id.to_owned(),
         role,
+        test_mode: false,
     }
 }
 

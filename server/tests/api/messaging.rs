@@ -677,6 +677,7 @@ async fn owner_member(app: &TestApp, ws: &str) -> msgbuddy_core::workspaces::Mem
         workspace_id: ws.to_owned(),
         user_id,
         role: msgbuddy_domain::Role::Owner,
+        test_mode: false,
     }
 }
 

@@ -209,6 +209,7 @@ async fn messages_are_found_by_their_words_newest_first_with_filters_and_rights(
             workspace_id: ws.clone(),
             user_id: owner.user_id().await,
             role: Role::Owner,
+            test_mode: false,
         };
         let mut q = Search {
             text: "parcel".into(),

@@ -32,6 +32,7 @@ async fn owner_member(app: &TestApp, ws: &str) -> Member {
         workspace_id: ws.to_owned(),
         user_id,
         role: msgbuddy_domain::Role::Owner,
+        test_mode: false,
     }
 }
 
@@ -302,7 +303,7 @@ async fn world(db: &TestDb) -> World {
         let fields = [("city", city), ("age", age), ("interests", interests)]
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .map(|(k, v)| ((*k).to_owned(), (*v).into()))
             .collect();
         let form = ContactForm {
             name: name.into(),

@@ -254,6 +254,7 @@ pub struct Memory {
 pub async fn decide(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     on_duplicate: OnDuplicate,
     context: &Context,
     memory: &mut Memory,
@@ -273,7 +274,7 @@ pub async fn decide(
                 (!memory.book.holds_already(row, kind, value)).then_some(value)
             })
             .collect();
-        for (id, known) in write::lookup(conn, workspace_id, kind, &values).await? {
+        for (id, known) in write::lookup(conn, workspace_id, test_mode, kind, &values).await? {
             memory.book.learn(id, known);
         }
     }
@@ -317,6 +318,7 @@ pub struct Crash;
 pub async fn write(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     on_duplicate: OnDuplicate,
     mut outcome: Outcome,
     now: i64,
@@ -335,9 +337,17 @@ pub async fn write(
         write::ensure_tags(conn, workspace_id, &tag_names, now).await?
     };
     let new: Vec<(&String, &Change)> = outcome.new.iter().map(|n| (&n.id, &n.change)).collect();
-    let inserted = write::insert_contacts(conn, workspace_id, &new, now).await?;
+    let inserted = write::insert_contacts(conn, workspace_id, test_mode, &new, now).await?;
     if inserted.len() < outcome.new.len() {
-        found_late(conn, workspace_id, on_duplicate, &mut outcome, &inserted).await?;
+        found_late(
+            conn,
+            workspace_id,
+            test_mode,
+            on_duplicate,
+            &mut outcome,
+            &inserted,
+        )
+        .await?;
     }
     let updates: Vec<(&String, &Change)> = outcome.updates.iter().map(|(id, c)| (id, c)).collect();
     write::update_contacts(conn, &updates, now).await?;
@@ -402,6 +412,7 @@ async fn write_details(
 async fn found_late(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     on_duplicate: OnDuplicate,
     outcome: &mut Outcome,
     inserted: &HashSet<String>,
@@ -418,7 +429,7 @@ async fn found_late(
         let Some(new) = outcome.new.get(index) else {
             continue;
         };
-        let holder = write::holder(conn, workspace_id, &new.change).await?;
+        let holder = write::holder(conn, workspace_id, test_mode, &new.change).await?;
         outcome.created -= 1;
         match holder {
             Some((_, false)) if on_duplicate == OnDuplicate::Skip => outcome.skipped += 1,

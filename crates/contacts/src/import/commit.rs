@@ -210,6 +210,7 @@ async fn prepare(
     let mut outcome = chunk::decide(
         &mut tx,
         &job.workspace_id,
+        job.test_mode,
         job.on_duplicate,
         &pass.context,
         memory,
@@ -220,6 +221,7 @@ async fn prepare(
         outcome = chunk::write(
             &mut tx,
             &job.workspace_id,
+            job.test_mode,
             job.on_duplicate,
             outcome,
             now,

@@ -34,6 +34,8 @@ pub const LEASE_MS: i64 = 60_000;
 pub(super) struct Job {
     pub id: String,
     pub workspace_id: String,
+    /// Writing the workspace's test-mode contacts (an import made with an `ak_test_` key).
+    pub test_mode: bool,
     pub format: Format,
     pub headers: Vec<String>,
     pub mapping: Vec<String>,
@@ -210,6 +212,7 @@ async fn resume(
         chunk::decide(
             &mut conn,
             &job.workspace_id,
+            job.test_mode,
             job.on_duplicate,
             context,
             memory,
@@ -284,7 +287,7 @@ async fn claim(db: &Db, owner: &str) -> Result<Option<Job>> {
          WHERE id = (SELECT id FROM contact_imports WHERE {due} ORDER BY created_at, id LIMIT 1{skip_locked}) \
            AND {due} \
          RETURNING id, workspace_id, format, headers, mapping, on_duplicate, dry_run, total_rows, \
-           next_row, created_rows, updated_rows, skipped_rows, error_rows"
+           next_row, created_rows, updated_rows, skipped_rows, error_rows, is_test"
     )))
     .bind(owner)
     .bind(now + LEASE_MS)
@@ -306,6 +309,7 @@ fn read_job(r: &sqlx::any::AnyRow) -> Result<Job> {
     Ok(Job {
         id: r.try_get(0)?,
         workspace_id: r.try_get(1)?,
+        test_mode: r.try_get::<i64, _>(13)? != 0,
         format: Format::parse(&format)
             .ok_or_else(|| Error::internal(format!("unknown import format `{format}`")))?,
         headers: json(3)?,

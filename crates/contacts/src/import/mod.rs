@@ -21,5 +21,5 @@ mod write;
 
 pub use job::{DEFAULT_CHUNK_ROWS, LEASE_MS, run, work_once, work_once_crashing_at};
 pub use parse::MAX_COLUMNS;
-pub use report::{errors_csv, guard_formula};
+pub use report::{ErrorReport, errors_csv, errors_report, guard_formula};
 pub use store::{get, list, start, upload};

@@ -117,7 +117,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, String> {
             ));
         }
         if preview.len() < PREVIEW_ROWS {
-            preview.push(row.cells);
+            preview.push(row.cells.iter().map(|c| preview_cell(c)).collect());
         }
     }
     if total == 0 {
@@ -130,6 +130,18 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, String> {
         total_rows: total,
         preview,
     })
+}
+
+/// The most of a cell the preview shows.
+const MAX_PREVIEW_CHARS: usize = 200;
+
+fn preview_cell(cell: &str) -> String {
+    if cell.chars().count() <= MAX_PREVIEW_CHARS {
+        return cell.to_owned();
+    }
+    let mut short: String = cell.chars().take(MAX_PREVIEW_CHARS - 1).collect();
+    short.push('…');
+    short
 }
 
 /// The column names of the first line, tidied: trimmed, bounded, and named when blank.
@@ -768,5 +780,12 @@ mod tests {
         assert_eq!(found.total_rows, 9);
         assert_eq!(found.preview.len(), 5);
         assert_eq!(found.preview[4], ["r5"]);
+        let long = format!("n\n{}\n", "x".repeat(1000));
+        let found = inspect(long.as_bytes()).expect("readable");
+        assert_eq!(
+            found.preview[0][0].chars().count(),
+            200,
+            "a preview cell is kept short"
+        );
     }
 }

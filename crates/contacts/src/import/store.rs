@@ -80,12 +80,13 @@ pub async fn upload(
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO contact_imports (id, workspace_id, created_by, file_name, format, headers, preview, \
-           mapping, on_duplicate, dry_run, status, total_rows, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'update', 0, 'uploaded', $9, $10)",
+           mapping, on_duplicate, dry_run, status, total_rows, created_at, is_test) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'update', 0, 'uploaded', $9, $10, $11)",
     )
     .bind(&summary.id)
     .bind(&member.workspace_id)
-    .bind(&member.user_id)
+    // The member who acts (an API key's maker for a key), or no one.
+    .bind((!actor.user_id.is_empty()).then_some(actor.user_id.as_str()))
     .bind(&summary.file_name)
     .bind(&summary.format)
     .bind(json(&summary.headers)?)
@@ -93,6 +94,7 @@ pub async fn upload(
     .bind(json(&summary.mapping)?)
     .bind(summary.total_rows)
     .bind(now_ms())
+    .bind(member.test_flag())
     .execute(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO contact_import_files (import_id, body) VALUES ($1, $2)")
@@ -138,7 +140,7 @@ pub async fn start(
         )
     })?;
     let mut tx = db.begin_write().await?;
-    let current = read_view(&mut tx, &member.workspace_id, import_id).await?;
+    let current = read_view(&mut tx, member, import_id).await?;
     let startable = current.status == ImportStatus::Uploaded
         || (current.status == ImportStatus::Done && current.dry_run);
     if !startable {
@@ -186,7 +188,7 @@ pub async fn start(
         },
     )
     .await?;
-    let view = read_view(&mut tx, &member.workspace_id, import_id).await?;
+    let view = read_view(&mut tx, member, import_id).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -195,16 +197,18 @@ pub async fn start(
 pub async fn get(db: &Db, member: &Member, import_id: &str) -> Result<ImportView> {
     member.require(Permission::ContactsView)?;
     let mut conn = db.reader().acquire().await?;
-    read_view(&mut conn, &member.workspace_id, import_id).await
+    read_view(&mut conn, member, import_id).await
 }
 
 /// The workspace's newest imports first.
 pub async fn list(db: &Db, member: &Member) -> Result<Vec<ImportView>> {
     member.require(Permission::ContactsView)?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM contact_imports WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+        "SELECT {COLUMNS} FROM contact_imports WHERE workspace_id = $1 AND is_test = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT $3"
     )))
     .bind(&member.workspace_id)
+    .bind(member.test_flag())
     .bind(LIST_LIMIT)
     .fetch_all(db.reader())
     .await?;
@@ -217,14 +221,15 @@ const COLUMNS: &str = "id, file_name, status, dry_run, on_duplicate, total_rows,
 
 async fn read_view(
     conn: &mut sqlx::AnyConnection,
-    workspace_id: &str,
+    member: &Member,
     import_id: &str,
 ) -> Result<ImportView> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM contact_imports WHERE id = $1 AND workspace_id = $2"
+        "SELECT {COLUMNS} FROM contact_imports WHERE id = $1 AND workspace_id = $2 AND is_test = $3"
     )))
     .bind(import_id)
-    .bind(workspace_id)
+    .bind(&member.workspace_id)
+    .bind(member.test_flag())
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| Error::App(AppError::not_found()))?;

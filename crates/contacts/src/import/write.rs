@@ -46,11 +46,12 @@ fn values_sql(rows: usize, columns: &[&str], first: usize) -> String {
     out
 }
 
-/// The live contacts of the workspace whose address of `kind` is one of `values`, with
-/// their addresses.
+/// The contacts of the workspace and mode whose address of `kind` is one of `values`,
+/// with their addresses.
 pub async fn lookup(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     kind: KeyKind,
     values: &[&String],
 ) -> Result<Vec<(String, Known)>> {
@@ -66,9 +67,11 @@ pub async fn lookup(
         .into_iter()
         .collect();
     let mut out = Vec::new();
-    for chunk in values.chunks(rows_per_statement(1) - 1) {
+    for chunk in values.chunks(rows_per_statement(1) - 2) {
         let sql = lookup_sql(conn, column, chunk.len());
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(workspace_id);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(i64::from(test_mode));
         for value in chunk {
             query = query.bind(value.as_str());
         }
@@ -92,8 +95,8 @@ pub async fn lookup(
 fn lookup_sql(conn: &AnyConnection, column: &str, count: usize) -> String {
     let sql = format!(
         "SELECT id, phone, email, telegram_id, deleted_at FROM contacts \
-         WHERE workspace_id = $1 AND is_test = 0 AND {column} IN {}",
-        placeholders(1, count, 2)
+         WHERE workspace_id = $1 AND is_test = $2 AND {column} IN {}",
+        placeholders(1, count, 3)
     );
     positional(conn, sql)
 }
@@ -173,6 +176,7 @@ async fn tag_ids(conn: &mut AnyConnection, workspace_id: &str) -> Result<HashMap
 pub async fn insert_contacts(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     contacts: &[(&String, &Change)],
     now: i64,
 ) -> Result<HashSet<String>> {
@@ -182,13 +186,13 @@ pub async fn insert_contacts(
     sqlx::query("SAVEPOINT import_contacts")
         .execute(&mut *conn)
         .await?;
-    let inserted = match insert_rows(conn, workspace_id, contacts, now, false).await {
+    let inserted = match insert_rows(conn, workspace_id, test_mode, contacts, now, false).await {
         Ok(_) => contacts.iter().map(|(id, _)| (*id).clone()).collect(),
         Err(e) if is_unique_violation(&e) => {
             sqlx::query("ROLLBACK TO SAVEPOINT import_contacts")
                 .execute(&mut *conn)
                 .await?;
-            insert_rows(conn, workspace_id, contacts, now, true).await?
+            insert_rows(conn, workspace_id, test_mode, contacts, now, true).await?
         }
         Err(e) => return Err(e),
     };
@@ -210,6 +214,7 @@ fn is_unique_violation(e: &msgbuddy_core::Error) -> bool {
 async fn insert_rows(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     contacts: &[(&String, &Change)],
     now: i64,
     careful: bool,
@@ -220,17 +225,18 @@ async fn insert_rows(
         ""
     };
     let mut inserted = HashSet::new();
-    for chunk in contacts.chunks(rows_per_statement(9)) {
+    for chunk in contacts.chunks(rows_per_statement(10)) {
         let sql = format!(
-            "INSERT INTO contacts (id, workspace_id, name, phone, email, telegram_id, language, created_at, updated_at) \
+            "INSERT INTO contacts (id, workspace_id, is_test, name, phone, email, telegram_id, language, created_at, updated_at) \
              VALUES {}{tail}",
-            values_sql(chunk.len(), &["{}"; 9], 1)
+            values_sql(chunk.len(), &["{}"; 10], 1)
         );
         let mut insert = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
         for (id, c) in chunk {
             insert = insert
                 .bind(id.as_str())
                 .bind(workspace_id)
+                .bind(i64::from(test_mode))
                 .bind(c.name.as_deref().unwrap_or_default())
                 .bind(c.phone.as_deref())
                 .bind(c.email.as_deref())
@@ -255,10 +261,11 @@ async fn insert_rows(
 pub async fn holder(
     conn: &mut AnyConnection,
     workspace_id: &str,
+    test_mode: bool,
     c: &Change,
 ) -> Result<Option<(String, bool)>> {
     let row = sqlx::query(
-        "SELECT id, deleted_at FROM contacts WHERE workspace_id = $1 AND is_test = 0 \
+        "SELECT id, deleted_at FROM contacts WHERE workspace_id = $1 AND is_test = $5 \
          AND (phone = $2 OR email = $3 OR telegram_id = $4) \
          ORDER BY CASE WHEN phone = $2 THEN 0 WHEN email = $3 THEN 1 ELSE 2 END LIMIT 1",
     )
@@ -266,6 +273,7 @@ pub async fn holder(
     .bind(c.phone.as_deref())
     .bind(c.email.as_deref())
     .bind(c.telegram_id.as_deref())
+    .bind(i64::from(test_mode))
     .fetch_optional(&mut *conn)
     .await?;
     row.map(|r| Ok((r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.is_some())))

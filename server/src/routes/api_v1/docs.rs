@@ -4,6 +4,10 @@
 
 use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
+use msgbuddy_contacts::api::{
+    ApiCondition, ApiContact, ApiGroup, ApiImport, ApiSegment, ApiTag, Changed, ContactInput,
+    ContactPage, GroupContacts, GroupInput, SegmentInput, TagRequest,
+};
 use msgbuddy_messaging::api::{
     ApiError, ApiMedia, ApiMessage, MediaRequest, MessagePage, Queued, SendRequest,
 };
@@ -59,14 +63,32 @@ impl Modify for BearerKeys {
     info(
         title = "msgbuddy partner API",
         version = "1.0.0",
-        description = "Send and read messages on any channel of a workspace. Authenticate with `Authorization: Bearer <API key>`. Every mutating call takes an `Idempotency-Key`. Each key has a rate limit per minute, reported in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over it, 429 with `Retry-After`. Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`."
+        description = "Send and read messages on any channel of a workspace, and keep its contacts, tags, segments and groups. Authenticate with `Authorization: Bearer <API key>`. Every mutating call takes an `Idempotency-Key`. Each key has a rate limit per minute, reported in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over it, 429 with `Retry-After`. Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`."
     ),
-    paths(super::messages::create, super::messages::get_one, super::messages::list, super::media::upload, super::media::download),
-    components(schemas(SendRequest, MediaRequest, Queued, ApiMessage, ApiError, MessagePage, ApiMedia, ErrorEnvelope, ErrorBody)),
+    paths(
+        super::messages::create, super::messages::get_one, super::messages::list,
+        super::media::upload, super::media::download,
+        super::contacts::create, super::contacts::get_one, super::contacts::update, super::contacts::delete,
+        super::contacts::list, super::contacts::import, super::contacts::get_import, super::contacts::import_errors,
+        super::audiences::list_tags, super::audiences::tag_contact, super::audiences::untag_contact,
+        super::audiences::list_segments, super::audiences::get_segment, super::audiences::create_segment,
+        super::audiences::delete_segment, super::audiences::list_groups, super::audiences::get_group,
+        super::audiences::create_group, super::audiences::delete_group, super::audiences::add_to_group,
+        super::audiences::remove_from_group,
+    ),
+    components(schemas(
+        SendRequest, MediaRequest, Queued, ApiMessage, ApiError, MessagePage, ApiMedia, ErrorEnvelope, ErrorBody,
+        ApiContact, ContactInput, ContactPage, ApiImport, ApiTag, TagRequest, ApiSegment, ApiCondition,
+        SegmentInput, ApiGroup, GroupInput, GroupContacts, Changed,
+    )),
     modifiers(&BearerKeys),
     tags(
         (name = "messages", description = "Messages on the workspace's channels"),
-        (name = "media", description = "Files to send: upload one, then send it by its id")
+        (name = "media", description = "Files to send: upload one, then send it by its id"),
+        (name = "contacts", description = "The workspace's contacts, one at a time or imported in bulk"),
+        (name = "tags", description = "Tags on contacts (made in the workspace's settings)"),
+        (name = "segments", description = "Saved audiences described by conditions, counted when used"),
+        (name = "groups", description = "Hand-picked lists of contacts")
     )
 )]
 pub struct ApiDoc;

@@ -3,6 +3,8 @@
 //! call, errors in the one envelope, and an OpenAPI document generated from the code.
 //! The handlers are thin: the meaning is `msgbuddy_messaging::api`.
 
+mod audiences;
+mod contacts;
 mod docs;
 mod media;
 mod messages;
@@ -11,11 +13,13 @@ use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use msgbuddy_core::rate_limit::{self, Limit};
 use msgbuddy_domain::AppError;
 use msgbuddy_messaging::api_keys::{self, Caller};
 use msgbuddy_messaging::idempotency::{self, Begin};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,6 +28,52 @@ pub fn router() -> Router<AppState> {
             get(messages::list).post(messages::create),
         )
         .route("/api/v1/messages/{id}", get(messages::get_one))
+        .route(
+            "/api/v1/contacts",
+            get(contacts::list).post(contacts::create),
+        )
+        .route(
+            "/api/v1/contacts/{id}",
+            get(contacts::get_one)
+                .patch(contacts::update)
+                .delete(contacts::delete),
+        )
+        .route("/api/v1/contacts/import", post(contacts::import))
+        .route("/api/v1/contacts/imports/{id}", get(contacts::get_import))
+        .route(
+            "/api/v1/contacts/imports/{id}/errors",
+            get(contacts::import_errors),
+        )
+        .route("/api/v1/contacts/{id}/tags", post(audiences::tag_contact))
+        .route(
+            "/api/v1/contacts/{id}/tags/{tag}",
+            delete(audiences::untag_contact),
+        )
+        .route("/api/v1/tags", get(audiences::list_tags))
+        .route(
+            "/api/v1/segments",
+            get(audiences::list_segments).post(audiences::create_segment),
+        )
+        .route(
+            "/api/v1/segments/{id}",
+            get(audiences::get_segment).delete(audiences::delete_segment),
+        )
+        .route(
+            "/api/v1/groups",
+            get(audiences::list_groups).post(audiences::create_group),
+        )
+        .route(
+            "/api/v1/groups/{id}",
+            get(audiences::get_group).delete(audiences::delete_group),
+        )
+        .route(
+            "/api/v1/groups/{id}/contacts",
+            post(audiences::add_to_group),
+        )
+        .route(
+            "/api/v1/groups/{id}/contacts/remove",
+            post(audiences::remove_from_group),
+        )
         .route("/api/v1/media", post(media::upload))
         .route("/api/v1/media/{id}", get(media::download))
         .route("/api/v1/openapi.json", get(docs::openapi_json))
@@ -34,6 +84,57 @@ fn json_answer(status: StatusCode, body: String, quota: &Quota) -> Response {
     let mut res = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     quota.apply(&mut res);
     res
+}
+
+/// A read's answer: the value as JSON with `status`, or the error.
+fn answer<T: Serialize>(
+    result: msgbuddy_core::Result<T>,
+    status: StatusCode,
+    quota: &Quota,
+) -> Response {
+    match result {
+        Ok(value) => json_answer(
+            status,
+            serde_json::to_string(&value).unwrap_or_default(),
+            quota,
+        ),
+        Err(e) => failure(e, quota),
+    }
+}
+
+/// A JSON request body, or a validation error naming what it should have been.
+fn read_body<T: DeserializeOwned>(body: &[u8], what: &str) -> msgbuddy_core::Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        AppError::validation(format!("The request body is not a valid {what}: {e}")).into()
+    })
+}
+
+/// A mutating call answered with `status` and its value as JSON, under its
+/// `Idempotency-Key` (see [`idempotent`]); `what` is its method and path.
+#[allow(clippy::too_many_arguments)]
+async fn mutate<T: Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    quota: &Quota,
+    what: &str,
+    body: &[u8],
+    status: StatusCode,
+    call: impl Future<Output = msgbuddy_core::Result<T>>,
+) -> Response {
+    let fingerprint = format!("{what}\n{}", String::from_utf8_lossy(body));
+    idempotent(
+        &state.services.messaging,
+        caller,
+        headers,
+        quota,
+        &fingerprint,
+        async {
+            let value = call.await?;
+            Ok((status, serde_json::to_string(&value).unwrap_or_default()))
+        },
+    )
+    .await
 }
 
 fn failure(e: msgbuddy_core::Error, quota: &Quota) -> Response {
