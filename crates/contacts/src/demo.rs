@@ -1,6 +1,7 @@
 //! The contacts module's demo data, on the pipeline's demo customers: a few fields (city,
 //! tier, birthday) filled in, two tags, a second "Ana Souza" who wrote by email (a
-//! likely duplicate to merge), and the segment "VIP in Pune".
+//! likely duplicate to merge), the segment "VIP in Pune", the group "Launch guests", a
+//! second phone number for Ana, and a priority and order number on her conversation.
 
 use crate::contact::{self, ContactForm};
 use crate::definitions;
@@ -81,11 +82,14 @@ pub async fn seed(db: &Db, workspace_id: &str, user_id: &str) -> Result<()> {
             vec![vip.id.clone()],
         ),
     ];
+    let mut ids = Vec::new();
     for (phone, name, city, tier, birthday, worn) in people {
         let id = contact_with_phone(db, workspace_id, phone).await?;
+        let other_phones = (name == "Ana Souza").then(|| vec!["+15550100009".to_owned()]);
         let form = ContactForm {
             name: name.into(),
             phone: phone.into(),
+            phones: other_phones,
             fields: vec![
                 ("city".into(), city.into()),
                 ("tier".into(), tier.into()),
@@ -95,6 +99,7 @@ pub async fn seed(db: &Db, workspace_id: &str, user_id: &str) -> Result<()> {
             ..ContactForm::default()
         };
         contact::update(db, &actor, &owner, &id, &form).await?;
+        ids.push(id);
     }
     let twin = ContactForm {
         name: "Ana Souza".into(),
@@ -120,5 +125,29 @@ pub async fn seed(db: &Db, workspace_id: &str, user_id: &str) -> Result<()> {
         ],
     )
     .await?;
+    let guests = crate::groups::create(db, &actor, &owner, "Launch guests").await?;
+    let picked = [ids[0].clone(), ids[2].clone()];
+    crate::groups::add(db, &owner, &guests.id, &picked).await?;
+    for input in [
+        field("priority", "Priority", "select", "Low\nNormal\nHigh"),
+        field("order_number", "Order number", "text", ""),
+    ] {
+        definitions::create(db, &actor, &owner, FieldScope::Conversation, &input).await?;
+    }
+    let conversation: Option<String> = sqlx::query(
+        "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(&ids[0])
+    .fetch_optional(db.reader())
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+    if let Some(conversation) = conversation {
+        let values = [
+            ("priority".to_owned(), "High".into()),
+            ("order_number".to_owned(), "A-1042".into()),
+        ];
+        crate::conversation_fields::save(db, &actor, &owner, &conversation, &values).await?;
+    }
     Ok(())
 }

@@ -33,6 +33,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashSet;
 
+mod sets;
+
 /// The most rows [`preview`] returns.
 pub const MAX_PREVIEW: usize = 100;
 
@@ -331,12 +333,24 @@ fn by_id(
     value: &str,
     negated: bool,
 ) -> Checked<Sql> {
+    let filter = id_filter(at, known, what, column, value)?;
+    Ok(membership(ctx.dialect, table, Some(filter), negated))
+}
+
+/// `column` (`tag_id = `, say) equal to `value`, the id of a tag or group of the workspace.
+fn id_filter(
+    at: At,
+    known: &HashSet<String>,
+    what: &str,
+    column: &'static str,
+    value: &str,
+) -> Checked<Sql> {
     if !known.contains(value) {
         return Err(at.value(format!("There is no such {what} in this workspace.")));
     }
     let mut filter = Sql::new(column);
     filter.bind_text(value);
-    Ok(membership(ctx.dialect, table, Some(filter), negated))
+    Ok(filter)
 }
 
 fn channel_kind(at: At, value: &str) -> Checked<ChannelKind> {
@@ -445,9 +459,22 @@ fn custom_field(
     op: &str,
     value: &str,
 ) -> Checked<Sql> {
+    let (filter, negated) = custom_field_filter(ctx, at, def, op, value)?;
+    Ok(field_set(ctx, def, filter, negated))
+}
+
+/// What a custom field condition asks of the field's values (`None`: any value), and
+/// whether the contact must have no such value.
+fn custom_field_filter(
+    ctx: &Context,
+    at: At,
+    def: &FieldDefinition,
+    op: &str,
+    value: &str,
+) -> Checked<(Option<Sql>, bool)> {
     match op {
-        "is_set" => return Ok(field_set(ctx, def, None, false)),
-        "is_not_set" => return Ok(field_set(ctx, def, None, true)),
+        "is_set" => return Ok((None, false)),
+        "is_not_set" => return Ok((None, true)),
         _ => {}
     }
     let (filter, negated) = match SubjectKind::of_field(def.kind) {
@@ -467,7 +494,7 @@ fn custom_field(
         SubjectKind::MultiSelect => (multi_select_field(at, def, value)?, op == "excludes"),
         _ => return Err(at.field("Choose what to test from the list.")),
     };
-    Ok(field_set(ctx, def, Some(filter), negated))
+    Ok((Some(filter), negated))
 }
 
 /// `value_text` equal to `value` (lowered as the column is, when `folded`), spelt so the
@@ -663,30 +690,51 @@ pub(crate) async fn fragment(
     workspace_id: &str,
     segment: &Segment,
 ) -> Result<Option<Sql>> {
-    check_size(segment)?;
-    let fields = definitions::load(conn, workspace_id, FieldScope::Contact).await?;
-    let tags = known_ids(
-        conn,
-        "SELECT 1 FROM tags WHERE id = $1 AND workspace_id = $2",
-        workspace_id,
-        values_of(segment, "tag"),
-    )
-    .await?;
-    let groups = known_ids(
-        conn,
-        "SELECT 1 FROM contact_groups WHERE id = $1 AND workspace_id = $2",
-        workspace_id,
-        values_of(segment, "group"),
-    )
-    .await?;
-    let ctx = Context {
-        fields: &fields,
-        tags: &tags,
-        groups: &groups,
-        now_ms: now_ms(),
-        dialect: Dialect::of(conn),
-    };
-    Ok(compile(&ctx, segment)?)
+    let known = Known::load(conn, workspace_id, segment).await?;
+    Ok(compile(&known.context(Dialect::of(conn)), segment)?)
+}
+
+/// The workspace's fields, and which of the tags and groups a segment names are its own.
+struct Known {
+    fields: Vec<FieldDefinition>,
+    tags: HashSet<String>,
+    groups: HashSet<String>,
+}
+
+impl Known {
+    async fn load(conn: &mut AnyConnection, workspace_id: &str, segment: &Segment) -> Result<Self> {
+        check_size(segment)?;
+        let fields = definitions::load(conn, workspace_id, FieldScope::Contact).await?;
+        let tags = known_ids(
+            conn,
+            "SELECT 1 FROM tags WHERE id = $1 AND workspace_id = $2",
+            workspace_id,
+            values_of(segment, "tag"),
+        )
+        .await?;
+        let groups = known_ids(
+            conn,
+            "SELECT 1 FROM contact_groups WHERE id = $1 AND workspace_id = $2",
+            workspace_id,
+            values_of(segment, "group"),
+        )
+        .await?;
+        Ok(Self {
+            fields,
+            tags,
+            groups,
+        })
+    }
+
+    fn context(&self, dialect: Dialect) -> Context<'_> {
+        Context {
+            fields: &self.fields,
+            tags: &self.tags,
+            groups: &self.groups,
+            now_ms: now_ms(),
+            dialect,
+        }
+    }
 }
 
 /// The `WHERE` clause (without `WHERE`) selecting the workspace's live contacts in the
@@ -762,6 +810,11 @@ pub async fn count(db: &Db, member: &Member, segment: &Segment) -> Result<i64> {
     member.require(Permission::ContactsView)?;
     let mut conn = db.reader().acquire().await?;
     let filtered = where_sql(&mut conn, member, segment).await?;
+    let known = Known::load(&mut conn, &member.workspace_id, segment).await?;
+    let ctx = known.context(Dialect::of(&conn));
+    if let Some(counted) = sets::count(&mut conn, member, &ctx, segment).await? {
+        return Ok(counted);
+    }
     let positive = match segment.conditions.as_slice() {
         [only] if Dialect::of(&conn) == Dialect::Sqlite => complement(only),
         _ => None,

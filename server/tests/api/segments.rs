@@ -71,7 +71,7 @@ fn segment(match_all: bool, conditions: &[(&str, &str, &str)]) -> Segment {
 }
 
 /// A workspace with three custom fields, a tag, a group and twelve live contacts (and a
-/// deleted one that no segment may find).
+/// deleted one and a test-mode one that no segment may find).
 struct World {
     app: TestApp,
     owner: Browser,
@@ -348,6 +348,25 @@ async fn world(db: &TestDb) -> World {
     contact::delete(&app.db, &actor, &member, &gone)
         .await
         .expect("deleted");
+    // So does a test-mode contact (an `ak_test_` key's), which no live segment finds.
+    let tester = Member {
+        test_mode: true,
+        ..member.clone()
+    };
+    contact::create(
+        &app.db,
+        &actor,
+        &tester,
+        &ContactForm {
+            name: "Tess Test".into(),
+            email: "tess@example.com".into(),
+            fields: vec![("city".into(), "Pune".into())],
+            tags: Some(vec![vip.clone()]),
+            ..ContactForm::default()
+        },
+    )
+    .await
+    .expect("test-mode contact");
     World {
         app,
         owner,
@@ -608,7 +627,10 @@ async fn hostile_text_is_only_ever_a_value_to_look_for() {
             count(&w.app, contacts, &[&w.ws]).await,
             count(&w.app, values, &[&w.ws]).await,
         );
-        assert_eq!(before.0, 13, "twelve live contacts and a deleted one");
+        assert_eq!(
+            before.0, 14,
+            "twelve live contacts, a deleted one and a test-mode one"
+        );
         let long = "'; DROP TABLE contacts; --".repeat(4_000);
         let huge = "%".repeat(100_000);
         // O'Brien%_\ is the one city holding quotes, wildcards and a backslash.
