@@ -47,6 +47,10 @@ const INDEXED_CHARS: usize = 100;
 const PREFIX: &str = "substr(value_text, 1, 100)";
 const LOWER_PREFIX: &str = "lower(substr(value_text, 1, 100))";
 
+/// Below SQLite's limit on a `LIKE` pattern (50,000 bytes), with room for the wildcards
+/// and escapes.
+const MAX_LIKE_BYTES: usize = 20_000;
+
 /// The few places the two backends' SQL differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dialect {
@@ -287,6 +291,20 @@ fn text_column(
         TextTest::Equals => {
             let mut sql = Sql::new(&compared);
             sql.push(" = ").bind_text(value);
+            sql
+        }
+        TextTest::Contains | TextTest::StartsWith
+            if folded && ctx.dialect == Dialect::Sqlite && value.len() < MAX_LIKE_BYTES =>
+        {
+            // SQLite's LIKE ignores ASCII case as its lower() does, and runs without
+            // lowering a copy of every name first.
+            let pattern = list::contains_pattern(&value);
+            let pattern = match test {
+                TextTest::StartsWith => pattern[1..].to_owned(),
+                _ => pattern,
+            };
+            let mut sql = Sql::new(column);
+            sql.push(" LIKE ").bind_text(pattern).push(" ESCAPE '\\'");
             sql
         }
         TextTest::Contains => position_sql(ctx.dialect, &compared, value, false),

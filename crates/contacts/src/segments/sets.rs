@@ -167,22 +167,31 @@ fn less_not_live(ctx: &Context, member: &Member, members: Sql, test: &Sql) -> Sq
     sql
 }
 
-/// All of (or any of) the sets.
+/// All of the sets (the first one's members that are in each of the others: a member
+/// appears once in a set) or any of them (their union).
 fn combined(ctx: &Context, member: &Member, parts: &[SetPart], match_all: bool) -> Sql {
-    let (compound, joiner) = if match_all {
-        (" INTERSECT ", " AND ")
-    } else {
-        (" UNION ", " OR ")
-    };
+    let joiner = if match_all { " AND " } else { " OR " };
     let mut members = Sql::new("");
     let mut test = Sql::new("(");
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
-            members.push(compound);
             test.push(joiner);
         }
-        members.append(p.ids());
         test.append(p.holds());
+        match (i, match_all) {
+            (0, _) => {
+                members.append(p.ids());
+            }
+            (_, true) => {
+                members
+                    .push(" AND contact_id IN (")
+                    .append(p.ids())
+                    .push(")");
+            }
+            (_, false) => {
+                members.push(" UNION ").append(p.ids());
+            }
+        }
     }
     test.push(")");
     let mut sql = Sql::new("SELECT ");

@@ -1,6 +1,6 @@
 //! `/api/v1/tags`, `/api/v1/segments` and `/api/v1/groups`, and tagging a contact.
 
-use super::{answer, caller, failure, mutate, read_body};
+use super::{Authed, answer, failure, mutate, read_body};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -33,11 +33,10 @@ fn no_content(result: msgbuddy_core::Result<()>, quota: &super::Quota) -> Respon
     ),
     security(("api_key" = []))
 )]
-pub async fn list_tags(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
+pub async fn list_tags(
+    State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
+) -> Response {
     let db = state.services.messaging.db();
     answer(
         api::list_tags(db, &caller.member).await,
@@ -63,14 +62,10 @@ pub async fn list_tags(State(state): State<AppState>, headers: HeaderMap) -> Res
 )]
 pub async fn tag_contact(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     let done = async {
         let req: TagRequest = read_body(&body, "tag")?;
@@ -99,13 +94,9 @@ pub async fn tag_contact(
 )]
 pub async fn untag_contact(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path((id, tag)): Path<(String, String)>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     let done = api::tag_contact(db, &caller.member, &id, &tag, false).await;
     no_content(done.map(|_| ()), &quota)
@@ -122,11 +113,10 @@ pub async fn untag_contact(
     ),
     security(("api_key" = []))
 )]
-pub async fn list_segments(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
+pub async fn list_segments(
+    State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
+) -> Response {
     let db = state.services.messaging.db();
     answer(
         api::list_segments(db, &caller.member).await,
@@ -152,13 +142,9 @@ pub async fn list_segments(State(state): State<AppState>, headers: HeaderMap) ->
 )]
 pub async fn get_segment(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     answer(
         api::get_segment(db, &caller.member, &id).await,
@@ -183,13 +169,10 @@ pub async fn get_segment(
 )]
 pub async fn create_segment(
     State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     mutate(
         &state,
@@ -222,13 +205,9 @@ pub async fn create_segment(
 )]
 pub async fn delete_segment(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     no_content(
         api::delete_segment(db, &caller.actor(), &caller.member, &id).await,
@@ -247,11 +226,10 @@ pub async fn delete_segment(
     ),
     security(("api_key" = []))
 )]
-pub async fn list_groups(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
+pub async fn list_groups(
+    State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
+) -> Response {
     let db = state.services.messaging.db();
     answer(
         api::list_groups(db, &caller.member).await,
@@ -275,13 +253,9 @@ pub async fn list_groups(State(state): State<AppState>, headers: HeaderMap) -> R
 )]
 pub async fn get_group(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     answer(
         api::get_group(db, &caller.member, &id).await,
@@ -306,13 +280,10 @@ pub async fn get_group(
 )]
 pub async fn create_group(
     State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     mutate(
         &state,
@@ -345,13 +316,9 @@ pub async fn create_group(
 )]
 pub async fn delete_group(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     no_content(
         api::delete_group(db, &caller.actor(), &caller.member, &id).await,
@@ -376,11 +343,11 @@ pub async fn delete_group(
 )]
 pub async fn add_to_group(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    authed: Authed,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    group_contacts(state, headers, id, body, true).await
+    group_contacts(state, authed, id, body, true).await
 }
 
 /// Take contacts out of a group.
@@ -400,24 +367,20 @@ pub async fn add_to_group(
 )]
 pub async fn remove_from_group(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    authed: Authed,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    group_contacts(state, headers, id, body, false).await
+    group_contacts(state, authed, id, body, false).await
 }
 
 async fn group_contacts(
     state: AppState,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     id: String,
     body: Bytes,
     add: bool,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     let done = async {
         let input: GroupContacts = read_body(&body, "list of contacts")?;

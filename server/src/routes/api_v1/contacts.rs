@@ -1,6 +1,6 @@
 //! `/api/v1/contacts`: create, read, change, delete and list contacts, and bulk imports.
 
-use super::{Quota, answer, caller, failure, mutate, read_body};
+use super::{Authed, Quota, answer, failure, mutate, read_body};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -33,11 +33,12 @@ fn bad_query(quota: &Quota) -> Response {
     ),
     security(("api_key" = []))
 )]
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
+pub async fn create(
+    State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let db = state.services.messaging.db();
     mutate(
         &state,
@@ -70,13 +71,9 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
 )]
 pub async fn get_one(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     answer(
         api::get(db, &caller.member, &id).await,
@@ -105,14 +102,11 @@ pub async fn get_one(
 )]
 pub async fn update(
     State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     let what = format!("PATCH /api/v1/contacts/{id}");
     mutate(
@@ -148,13 +142,9 @@ pub async fn update(
 )]
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     match api::delete(db, &caller.actor(), &caller.member, &id).await {
         Ok(()) => {
@@ -181,13 +171,9 @@ pub async fn delete(
 )]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     query: Result<Query<ContactQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let Ok(Query(query)) = query else {
         return bad_query(&quota);
     };
@@ -222,14 +208,11 @@ pub async fn list(
 )]
 pub async fn import(
     State(state): State<AppState>,
+    Authed { caller, quota }: Authed,
     headers: HeaderMap,
     options: Result<Query<ImportOptions>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let Ok(Query(options)) = options else {
         return bad_query(&quota);
     };
@@ -266,13 +249,9 @@ pub async fn import(
 )]
 pub async fn get_import(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     answer(
         api::get_import(db, &caller.member, &id).await,
@@ -296,13 +275,9 @@ pub async fn get_import(
 )]
 pub async fn import_errors(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authed { caller, quota }: Authed,
     Path(id): Path<String>,
 ) -> Response {
-    let (caller, quota) = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
     let db = state.services.messaging.db();
     match msgbuddy_contacts::import::errors_report(db, &caller.member, &id).await {
         Ok(report) => {

@@ -122,7 +122,8 @@ async fn mutate<T: Serialize>(
     status: StatusCode,
     call: impl Future<Output = msgbuddy_core::Result<T>>,
 ) -> Response {
-    let fingerprint = format!("{what}\n{}", String::from_utf8_lossy(body));
+    // The body by its digest: an import's may be 50 MB.
+    let fingerprint = format!("{what}\n{}", msgbuddy_core::crypto::sha256_hex(body));
     idempotent(
         &state.services.messaging,
         caller,
@@ -220,6 +221,25 @@ impl Quota {
         ] {
             headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
         }
+    }
+}
+
+/// The key behind a partner API call, authenticated and counted against its limit (see
+/// [`caller`]); a handler that takes it answers only calls that got that far.
+struct Authed {
+    caller: Caller,
+    quota: Quota,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Authed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let (caller, quota) = caller(state, &parts.headers).await?;
+        Ok(Self { caller, quota })
     }
 }
 
