@@ -85,7 +85,7 @@ pub async fn seed(db: &Db, workspace_id: &str, user_id: &str) -> Result<()> {
     let mut ids = Vec::new();
     for (phone, name, city, tier, birthday, worn) in people {
         let id = contact_with_phone(db, workspace_id, phone).await?;
-        let other_phones = (name == "Ana Souza").then(|| vec!["+15550100009".to_owned()]);
+        let other_phones = (name == "Ana Souza").then(|| vec!["+14155550109".to_owned()]);
         let form = ContactForm {
             name: name.into(),
             phone: phone.into(),

@@ -464,3 +464,38 @@ async fn a_conversation_s_own_fields_are_set_beside_the_thread_and_checked() {
         assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE workspace_id = $1 AND action = 'conversation.fields'", &[&ws]).await, 2);
     }
 }
+
+#[tokio::test]
+async fn the_run_command_s_demo_seeds_every_module_on_both_backends() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(&db, &[]).await;
+        server::demo::seed_all(&app.messaging)
+            .await
+            .expect("the demo seeds");
+        for (sql, expected) in [
+            (
+                "SELECT COUNT(*) FROM contact_groups WHERE name = $1",
+                ("Launch guests", 1),
+            ),
+            (
+                "SELECT COUNT(*) FROM contact_group_members m JOIN contact_groups g ON g.id = m.group_id WHERE g.name = $1",
+                ("Launch guests", 2),
+            ),
+            (
+                "SELECT COUNT(*) FROM segments WHERE name = $1",
+                ("VIP in Pune", 1),
+            ),
+            (
+                "SELECT COUNT(*) FROM contact_phones WHERE phone = $1",
+                ("+14155550109", 1),
+            ),
+            (
+                "SELECT COUNT(*) FROM conversation_field_values WHERE value_text = $1",
+                ("A-1042", 1),
+            ),
+        ] {
+            assert_eq!(count(&app, sql, &[expected.0]).await, expected.1, "{sql}");
+        }
+    }
+}
