@@ -1455,7 +1455,7 @@ mod tests {
     }
 
     #[test]
-    fn text_compares_lowered_and_searches_without_like() {
+    fn text_compares_lowered_and_searches_by_like_within_its_limit() {
         let sql = one(Dialect::Postgres, cond("field.text", "eq", "PUNE")).expect("sql");
         assert!(
             sql.text()
@@ -1482,11 +1482,22 @@ mod tests {
         assert!(sql.text().contains("lower(value_text) = $3"));
         let contains = one(Dialect::Postgres, cond("name", "contains", "%")).expect("sql");
         assert_eq!(contains.text(), "((strpos(lower(c.name), $1) > 0))");
-        let not = one(Dialect::Sqlite, cond("email", "not_contains", "x")).expect("sql");
+        // SQLite searches with LIKE (its case rules are its lower()'s), the needle's
+        // wildcards escaped; a needle too long for a LIKE pattern falls back to instr().
+        let not = one(Dialect::Sqlite, cond("email", "not_contains", "X_%")).expect("sql");
         assert_eq!(
             not.text(),
-            "(((c.email IS NULL OR NOT (instr(lower(c.email), $1) > 0))))"
+            "(((c.email IS NULL OR NOT (c.email LIKE $1 ESCAPE '\\'))))"
         );
+        assert_eq!(not.values[0], Value::Text("%x\\_\\%%".into()));
+        let starts = one(Dialect::Sqlite, cond("name", "starts_with", "an")).expect("sql");
+        assert_eq!(starts.values[0], Value::Text("an%".into()));
+        let huge = one(
+            Dialect::Sqlite,
+            cond("email", "contains", &"x".repeat(30_000)),
+        )
+        .expect("sql");
+        assert_eq!(huge.text(), "((instr(lower(c.email), $1) > 0))");
         let phone = one(Dialect::Sqlite, cond("phone", "eq", "+91 98765 43210")).expect("sql");
         assert_eq!(phone.text(), "((c.phone = $1))");
         assert_eq!(phone.values[0], Value::Text("+919876543210".into()));
