@@ -30,6 +30,8 @@ fn filter_from(q: &leptos_router::params::ParamsMap) -> ContactFilter {
         channel: get("channel"),
         opted_out: get("opted_out"),
         blocked: get("blocked"),
+        field: get("field"),
+        value: get("value"),
         sort: get("sort"),
     }
 }
@@ -44,6 +46,8 @@ fn query_of(f: &ContactFilter) -> String {
         ("channel", &f.channel),
         ("opted_out", &f.opted_out),
         ("blocked", &f.blocked),
+        ("field", &f.field),
+        ("value", &f.value),
         ("sort", &f.sort),
     ]
     .into_iter()
@@ -103,7 +107,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 </div>
                                 {error}
                                 {deleted.map(|id| view! { <UndoDelete workspace_id=ws_id.clone() contact_id=id /> })}
-                                <FilterForm base=base.clone() filter=filter.clone() tags=view.tags.clone() segments=view.segments.clone() groups=view.groups.clone() />
+                                <FilterForm base=base.clone() filter=filter.clone() tags=view.tags.clone() segments=view.segments.clone() groups=view.groups.clone() fields=view.fields.clone() />
                                 <p class="text-sm text-slate-700" data-testid="contacts-total">
                                     {format!("{} contact{}", view.page.total, if view.page.total == 1 { "" } else { "s" })}
                                 </p>
@@ -147,6 +151,7 @@ fn FilterForm(
     tags: Vec<Tag>,
     segments: Vec<(String, String)>,
     groups: Vec<Group>,
+    fields: Vec<(String, String)>,
 ) -> impl IntoView {
     let option = |value: String, label: String, current: &str| {
         let selected = value == current;
@@ -201,6 +206,17 @@ fn FilterForm(
             {yes_no("opted_out", "Opted out", filter.opted_out.clone())}
             {yes_no("blocked", "Blocked", filter.blocked.clone())}
             <label class=LABEL>
+                "Field"
+                <select name="field" class=INPUT data-testid="filter-field">
+                    {option(String::new(), "Any".into(), &filter.field)}
+                    {fields.into_iter().map(|(key, label)| option(key, label, &filter.field)).collect_view()}
+                </select>
+            </label>
+            <label class=LABEL>
+                "Field value"
+                <input type="text" name="value" value=filter.value.clone() maxlength="200" placeholder="Any value" class=INPUT data-testid="filter-value" />
+            </label>
+            <label class=LABEL>
                 "Sort"
                 <select name="sort" class=INPUT data-testid="filter-sort">
                     {option("newest".into(), "Newest first".into(), if filter.sort.is_empty() { "newest" } else { &filter.sort })}
@@ -222,6 +238,8 @@ fn filter_fields(f: &ContactFilter) -> impl IntoView + use<> {
         ("channel", &f.channel),
         ("opted_out", &f.opted_out),
         ("blocked", &f.blocked),
+        ("field", &f.field),
+        ("value", &f.value),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())

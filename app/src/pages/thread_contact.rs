@@ -111,8 +111,10 @@ pub fn ContactSide(
     contact: ContactPanel,
     can_edit: bool,
 ) -> impl IntoView {
+    let other_phones = (!contact.other_phones.is_empty()).then(|| contact.other_phones.join(", "));
     let facts = [
         ("Phone", contact.phone.clone()),
+        ("Other phones", other_phones),
         ("Email", contact.email.clone()),
         ("Telegram", contact.telegram_id.clone()),
         ("Known since", Some(format_utc(contact.created_at_ms))),

@@ -19,6 +19,8 @@ pub struct ContactsView {
     /// Saved segments: (id, name).
     pub segments: Vec<(String, String)>,
     pub groups: Vec<msgbuddy_domain::contact::Group>,
+    /// The contact fields the list filters on: (key, label).
+    pub fields: Vec<(String, String)>,
     pub can_edit: bool,
     /// Exporting the audience is for those who manage the workspace.
     pub can_export: bool,
@@ -58,6 +60,15 @@ pub async fn list_contacts(
         tags: msgbuddy_contacts::tags::list(&db, &member).await?,
         segments,
         groups: msgbuddy_contacts::groups::list(&db, &member).await?,
+        fields: msgbuddy_contacts::definitions::list(
+            &db,
+            &member,
+            msgbuddy_domain::custom_field::FieldScope::Contact,
+        )
+        .await?
+        .into_iter()
+        .map(|d| (d.key, d.label))
+        .collect(),
         can_edit: member.role.can(Permission::ContactsEdit),
         can_export: member.role.can(Permission::SettingsEdit),
     })

@@ -95,17 +95,21 @@ impl Export {
         }
         let values = self.values_of(&mut conn, &ids).await?;
         let extra = extras(&mut conn, &ids).await?;
+        let mut phones = other_phones(&mut conn, &ids).await?;
         for row in &page {
             let empty = HashMap::new();
             let values = values.get(&row.id).unwrap_or(&empty);
-            let language = extra.get(&row.id).cloned().flatten();
+            let more = Extra {
+                language: extra.get(&row.id).cloned().flatten(),
+                other_phones: phones.remove(&row.id).unwrap_or_default(),
+            };
             match self.format {
-                Format::Csv => out.push_str(&self.csv_row(row, language, values)),
+                Format::Csv => out.push_str(&self.csv_row(row, more, values)),
                 Format::Json => {
                     if self.wrote_any {
                         out.push(',');
                     }
-                    out.push_str(&self.json_row(row, language, values));
+                    out.push_str(&self.json_row(row, more, values));
                 }
             }
             self.wrote_any = true;
@@ -127,6 +131,7 @@ impl Export {
             "id",
             "name",
             "phone",
+            "other_phones",
             "email",
             "telegram_id",
             "language",
@@ -146,16 +151,17 @@ impl Export {
     fn csv_row(
         &self,
         row: &ContactRow,
-        language: Option<String>,
+        more: Extra,
         values: &HashMap<String, FieldValue>,
     ) -> String {
         let mut cells = vec![
             row.id.clone(),
             row.name.clone(),
             row.phone.clone().unwrap_or_default(),
+            more.other_phones.join(", "),
             row.email.clone().unwrap_or_default(),
             row.telegram_id.clone().unwrap_or_default(),
-            language.unwrap_or_default(),
+            more.language.unwrap_or_default(),
             row.tags
                 .iter()
                 .map(|t| t.name.as_str())
@@ -182,7 +188,7 @@ impl Export {
     fn json_row(
         &self,
         row: &ContactRow,
-        language: Option<String>,
+        more: Extra,
         values: &HashMap<String, FieldValue>,
     ) -> String {
         let fields: serde_json::Map<String, serde_json::Value> = self
@@ -194,9 +200,10 @@ impl Export {
             "id": row.id,
             "name": row.name,
             "phone": row.phone,
+            "other_phones": more.other_phones,
             "email": row.email,
             "telegram_id": row.telegram_id,
-            "language": language,
+            "language": more.language,
             "tags": row.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             "opted_out": row.opted_out.kinds().map(|k| k.as_str()).collect::<Vec<_>>(),
             "blocked": row.blocked,
@@ -243,6 +250,38 @@ impl Export {
         }
         Ok(out)
     }
+}
+
+/// What a contact's export row has beyond its list row.
+struct Extra {
+    language: Option<String>,
+    /// Its other phone numbers, in their order.
+    other_phones: Vec<String>,
+}
+
+/// The other phone numbers of each contact of a page that has any.
+async fn other_phones(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<String>>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut sql = Sql::new("SELECT contact_id, phone FROM contact_phones WHERE contact_id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind_text(id.clone());
+    }
+    sql.push(") ORDER BY contact_id, position");
+    for row in sql.fetch_all(conn).await? {
+        out.entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    Ok(out)
 }
 
 /// The language of each contact of a page (the list row does not carry it).

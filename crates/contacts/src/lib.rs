@@ -17,6 +17,7 @@ pub mod opt_outs;
 pub mod phone;
 pub mod phones;
 pub mod segments;
+pub mod set_sizes;
 pub mod spreadsheet;
 pub mod sql;
 pub mod tags;

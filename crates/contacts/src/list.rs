@@ -41,6 +41,12 @@ pub fn filter_sql(
         .push(" AND c.is_test = ")
         .bind_int(i64::from(test_mode))
         .push(" AND c.deleted_at IS NULL");
+    if filter.field.is_empty() && !filter.value.trim().is_empty() {
+        return Err(AppError::invalid_field(
+            "field",
+            "Choose the field to look for the value in.",
+        ));
+    }
     let q = filter.q.trim();
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::invalid_field(
@@ -50,7 +56,7 @@ pub fn filter_sql(
     }
     if !q.is_empty() {
         let pattern = contains_pattern(&q.to_lowercase());
-        sql.push(" AND (lower(c.name) LIKE ")
+        sql.push(" AND (c.name_folded LIKE ")
             .bind_text(pattern.clone())
             .push(" ESCAPE '\\' OR c.email LIKE ")
             .bind_text(pattern.clone())
@@ -125,6 +131,11 @@ pub async fn where_sql(
         && let Some(part) =
             segments::list_filter(conn, &member.workspace_id, &filter.segment).await?
     {
+        filtered.push(" AND ").append(part);
+    }
+    if !filter.field.is_empty() {
+        let part = segments::field_filter(conn, &member.workspace_id, &filter.field, &filter.value)
+            .await?;
         filtered.push(" AND ").append(part);
     }
     Ok(filtered)

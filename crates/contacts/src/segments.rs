@@ -195,11 +195,33 @@ fn value_of<'a>(at: At, op: &str, raw: &'a str) -> Checked<&'a str> {
 
 fn built_in(ctx: &Context, at: At, field: &str, op: &str, value: &str) -> Checked<Sql> {
     match field {
-        "name" => text_column(ctx, at, "c.name", true, op, ctx.dialect.fold(value)),
-        "email" => text_column(ctx, at, "c.email", true, op, ctx.dialect.fold(value)),
-        "language" => text_column(ctx, at, "c.language", true, op, ctx.dialect.fold(value)),
+        // The name is kept lowered too (`name_folded`, see its migration).
+        "name" => text_column(
+            ctx,
+            at,
+            "c.name",
+            Some("c.name_folded"),
+            op,
+            ctx.dialect.fold(value),
+        ),
+        "email" => text_column(
+            ctx,
+            at,
+            "c.email",
+            Some("lower(c.email)"),
+            op,
+            ctx.dialect.fold(value),
+        ),
+        "language" => text_column(
+            ctx,
+            at,
+            "c.language",
+            Some("lower(c.language)"),
+            op,
+            ctx.dialect.fold(value),
+        ),
         // Kept in E.164, which has no letters: compared as it is, so its index serves.
-        "phone" => text_column(ctx, at, "c.phone", false, op, phone_value(op, value)),
+        "phone" => text_column(ctx, at, "c.phone", None, op, phone_value(op, value)),
         "tag" => by_id(
             ctx,
             at,
@@ -270,26 +292,24 @@ fn position_sql(dialect: Dialect, haystack: &str, needle: String, starts: bool) 
     sql
 }
 
-/// A test on one of the contact's text columns. A negation includes contacts without a
-/// value ("email does not contain x" holds for a contact with no email).
+/// A test on one of the contact's text columns, compared `lowered` (the column lowered,
+/// for one compared whatever its case). A negation includes contacts without a value
+/// ("email does not contain x" holds for a contact with no email).
 fn text_column(
     ctx: &Context,
     at: At,
     column: &'static str,
-    folded: bool,
+    lowered: Option<&'static str>,
     op: &str,
     value: String,
 ) -> Checked<Sql> {
     let (test, negated) = text_test(at, op)?;
-    let compared = if folded {
-        format!("lower({column})")
-    } else {
-        column.to_owned()
-    };
+    let folded = lowered.is_some();
+    let compared = lowered.unwrap_or(column);
     let positive = match test {
         TextTest::Present => Sql::new(&format!("({column} IS NOT NULL AND {column} <> '')")),
         TextTest::Equals => {
-            let mut sql = Sql::new(&compared);
+            let mut sql = Sql::new(compared);
             sql.push(" = ").bind_text(value);
             sql
         }
@@ -307,8 +327,8 @@ fn text_column(
             sql.push(" LIKE ").bind_text(pattern).push(" ESCAPE '\\'");
             sql
         }
-        TextTest::Contains => position_sql(ctx.dialect, &compared, value, false),
-        TextTest::StartsWith => position_sql(ctx.dialect, &compared, value, true),
+        TextTest::Contains => position_sql(ctx.dialect, compared, value, false),
+        TextTest::StartsWith => position_sql(ctx.dialect, compared, value, true),
     };
     if !negated {
         return Ok(positive);
@@ -790,6 +810,57 @@ pub(crate) async fn list_filter(
         .into()),
         other => other,
     }
+}
+
+/// The list's field filter: contacts whose value of the contact field `key` is `value`
+/// (holds that choice, for a list of choices; is yes or no, for a yes/no field; any
+/// value, when `value` is empty), tested as a segment's condition would test it.
+pub(crate) async fn field_filter(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+    key: &str,
+    value: &str,
+) -> Result<Sql> {
+    let fields = definitions::load(conn, workspace_id, FieldScope::Contact).await?;
+    let def = fields.iter().find(|d| d.key == key).ok_or_else(|| {
+        AppError::invalid_field("field", "There is no such contact field in this workspace.")
+    })?;
+    let value = value.trim();
+    let (op, value) = match def.kind {
+        _ if value.is_empty() => ("is_set", ""),
+        FieldKind::MultiSelect => ("includes", value),
+        FieldKind::Boolean => match fields::parse_value(def, value) {
+            Ok(Some(FieldValue::Boolean(true))) => ("is_true", ""),
+            Ok(Some(FieldValue::Boolean(false))) => ("is_false", ""),
+            _ => return Err(AppError::invalid_field("value", "Enter yes or no.").into()),
+        },
+        FieldKind::DateTime => {
+            return Err(AppError::invalid_field(
+                "value",
+                format!(
+                    "{} is a moment: find it by a range with a segment (before, after, within the last days).",
+                    def.label
+                ),
+            )
+            .into());
+        }
+        _ => ("eq", value),
+    };
+    let (tags, groups) = (HashSet::new(), HashSet::new());
+    let ctx = Context {
+        fields: &fields,
+        tags: &tags,
+        groups: &groups,
+        now_ms: now_ms(),
+        dialect: Dialect::of(conn),
+    };
+    let condition = Condition {
+        field: format!("{FIELD_PREFIX}{key}"),
+        op: op.to_owned(),
+        value: value.to_owned(),
+    };
+    condition_sql(&ctx, At(0), &condition)
+        .map_err(|e| AppError::invalid_field("value", e.message).into())
 }
 
 /// The condition whose contacts are exactly those `condition` leaves out, for a negated
@@ -1481,7 +1552,8 @@ mod tests {
         assert_eq!(sql.values[1], Value::Text("y".repeat(100)));
         assert!(sql.text().contains("lower(value_text) = $3"));
         let contains = one(Dialect::Postgres, cond("name", "contains", "%")).expect("sql");
-        assert_eq!(contains.text(), "((strpos(lower(c.name), $1) > 0))");
+        // Names are kept lowered, so nothing is lowered as they are read.
+        assert_eq!(contains.text(), "((strpos(c.name_folded, $1) > 0))");
         // SQLite searches with LIKE (its case rules are its lower()'s), the needle's
         // wildcards escaped; a needle too long for a LIKE pattern falls back to instr().
         let not = one(Dialect::Sqlite, cond("email", "not_contains", "X_%")).expect("sql");

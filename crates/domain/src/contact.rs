@@ -118,6 +118,12 @@ pub struct ContactFilter {
     /// `yes` or `no`.
     #[serde(default)]
     pub blocked: String,
+    /// A contact field's key: contacts with `value` in it (holding that choice, for a
+    /// list of choices; yes or no, for a yes/no field; any value, when `value` is empty).
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub value: String,
     #[serde(default)]
     pub sort: String,
 }

@@ -553,6 +553,9 @@ pub struct ContactPanel {
     pub id: String,
     pub name: String,
     pub phone: Option<String>,
+    /// Their other phone numbers (E.164), in order.
+    #[serde(default)]
+    pub other_phones: Vec<String>,
     pub email: Option<String>,
     pub telegram_id: Option<String>,
     /// The channel kinds they opted out of.

@@ -33,11 +33,12 @@ pub async fn panel(
     .ok_or_else(|| Error::App(AppError::not_found()))?;
     let others =
         conversations_of(m, member, &conversation.contact_id, Some(&conversation.id)).await?;
-    let (tags, fields, conversation_fields) = {
+    let (other_phones, tags, fields, conversation_fields) = {
         let mut conn = m.db().reader().acquire().await?;
         let id = conversation.contact_id.as_str();
         let ws = member.workspace_id.as_str();
         (
+            msgbuddy_contacts::phones::of(&mut conn, id).await?,
             msgbuddy_contacts::tags::of(&mut conn, id).await?,
             msgbuddy_contacts::contact::field_entries(&mut conn, ws, id).await?,
             msgbuddy_contacts::conversation_fields::of(&mut conn, ws, &conversation.id).await?,
@@ -47,6 +48,7 @@ pub async fn panel(
         id: row.try_get(0)?,
         name: row.try_get(1)?,
         phone: row.try_get(2)?,
+        other_phones,
         email: row.try_get(3)?,
         telegram_id: row.try_get(4)?,
         opted_out: OptOuts::from_mask(row.try_get(5)?),

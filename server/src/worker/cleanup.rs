@@ -1,6 +1,6 @@
 //! The clean-up job: deletes invitations that expired unaccepted, sessions past expiry,
 //! Idempotency-Keys past the time they are kept, and contacts deleted longer ago than
-//! their undo window.
+//! their undo window, then folds the sizes segments are counted from.
 
 use super::JobContext;
 use apalis::prelude::{BoxDynError, Data};
@@ -21,6 +21,8 @@ pub struct CleanupReport {
     pub idempotency_keys: u64,
     #[serde(default)]
     pub deleted_contacts: u64,
+    #[serde(default)]
+    pub folded_set_sizes: u64,
 }
 
 /// The work itself, callable directly (the command line, tests) or from the worker.
@@ -32,12 +34,15 @@ pub async fn run_cleanup(ctx: &JobContext) -> msgbuddy_core::Result<CleanupRepor
     let idempotency_keys = msgbuddy_messaging::idempotency::delete_expired(&ctx.db).await?;
     let deleted_contacts =
         msgbuddy_contacts::contact::purge(&ctx.db, msgbuddy_core::db::now_ms()).await?;
+    // After the purge, whose deletions count down the sets the contacts were in.
+    let folded_set_sizes = msgbuddy_contacts::set_sizes::compact(&ctx.db).await?;
     if invitations + sessions + idempotency_keys + deleted_contacts > 0 {
         tracing::info!(
             invitations,
             sessions,
             idempotency_keys,
             deleted_contacts,
+            folded_set_sizes,
             "cleaned up expired rows"
         );
     }
@@ -46,6 +51,7 @@ pub async fn run_cleanup(ctx: &JobContext) -> msgbuddy_core::Result<CleanupRepor
         sessions,
         idempotency_keys,
         deleted_contacts,
+        folded_set_sizes,
     })
 }
 

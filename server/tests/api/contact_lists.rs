@@ -312,6 +312,29 @@ async fn other_phone_numbers_are_kept_checked_and_reach_the_contact() {
             1,
             "search finds other numbers"
         );
+        // The export carries them, in a column and an array of their own.
+        let (status, csv) = owner
+            .page(&format!("/w/{ws}/exports/contacts.csv?q=asha"))
+            .await;
+        assert_eq!(status, 200);
+        let mut lines = csv.lines();
+        assert!(
+            lines
+                .next()
+                .is_some_and(|h| h.starts_with("id,name,phone,other_phones,email,")),
+            "{csv}"
+        );
+        assert!(
+            lines
+                .next()
+                .is_some_and(|row| row.contains(",'+919876543210,'+14155550100,")),
+            "{csv}"
+        );
+        let (_, json) = owner
+            .page(&format!("/w/{ws}/exports/contacts.json?q=asha"))
+            .await;
+        let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(json[0]["other_phones"], serde_json::json!(["+14155550100"]));
         // A message from the other number lands on Asha's contact, not a new one.
         let conversation = customer_writes_from(&app, &mut owner, &ws, "+14155550100").await;
         let thread = owner
@@ -322,6 +345,11 @@ async fn other_phone_numbers_are_kept_checked_and_reach_the_contact() {
             .await
             .expect("thread");
         assert_eq!(thread["contact"]["id"], asha.as_str());
+        assert_eq!(
+            thread["contact"]["other_phones"],
+            serde_json::json!(["+14155550100"]),
+            "the side panel lists the other numbers"
+        );
         assert_eq!(
             count(
                 &app,

@@ -74,7 +74,24 @@ impl TestDb {
 }
 
 impl Drop for TestDb {
+    /// Checks the set sizes every test leaves (unless it failed already), then removes
+    /// the database.
     fn drop(&mut self) {
+        let url = self.url.clone();
+        let mismatch = if std::thread::panicking() {
+            None
+        } else {
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(set_sizes_mismatch(&url))
+            })
+            .join()
+            .ok()
+            .flatten()
+        };
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some((admin, name)) = self.pg_admin.take() {
             // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
@@ -97,6 +114,9 @@ impl Drop for TestDb {
                 });
             })
             .join();
+        }
+        if let Some(mismatch) = mismatch {
+            panic!("{mismatch}");
         }
     }
 }
@@ -628,4 +648,51 @@ pub async fn settle(app: &TestApp) {
             return;
         }
     }
+}
+
+/// What differs between the set sizes the triggers keep in `contact_set_sizes` (segments
+/// are counted from them) and a count of the sets' rows now; `None` when nothing does
+/// or the database has no contacts tables.
+async fn set_sizes_mismatch(url: &str) -> Option<String> {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::AnyConnection::connect(url).await.ok()?;
+    let day = match Backend::from_url(url)? {
+        Backend::Postgres => "contact_created_day(created_at)",
+        Backend::Sqlite => {
+            "(created_at - ((created_at % 86400000) + 86400000) % 86400000) / 86400000"
+        }
+    };
+    let counted = format!(
+        "SELECT set_id, value_text, CAST(value_number AS DOUBLE PRECISION), CAST(SUM(n) AS BIGINT) FROM ( \
+         SELECT tag_id AS set_id, '' AS value_text, 0 AS value_number, COUNT(*) AS n \
+           FROM contact_tags GROUP BY tag_id \
+         UNION ALL SELECT group_id, '', 0, COUNT(*) FROM contact_group_members GROUP BY group_id \
+         UNION ALL SELECT field_id, COALESCE(value_text, ''), COALESCE(value_number, 0), COUNT(*) \
+           FROM contact_field_values GROUP BY 1, 2, 3 \
+         UNION ALL SELECT 'created:' || workspace_id, '', {day}, COUNT(*) FROM contacts GROUP BY 1, 3 \
+         UNION ALL SELECT 'opted_out:' || c.workspace_id, o.channel_kind, 0, COUNT(*) \
+           FROM contact_opt_outs o JOIN contacts c ON c.id = o.contact_id GROUP BY 1, 2 \
+         ) s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    );
+    let kept = "SELECT set_id, value_text, CAST(value_number AS DOUBLE PRECISION), CAST(SUM(n) AS BIGINT) \
+                FROM contact_set_sizes GROUP BY 1, 2, 3 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3";
+    let mut read = async |sql: String| -> Option<Vec<(String, String, f64, i64)>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut conn)
+            .await
+            .ok()?;
+        rows.iter()
+            .map(|r| {
+                Some((
+                    r.try_get(0).ok()?,
+                    r.try_get(1).ok()?,
+                    r.try_get(2).ok()?,
+                    r.try_get(3).ok()?,
+                ))
+            })
+            .collect()
+    };
+    let counted = read(counted).await?;
+    let kept = read(kept.to_owned()).await?;
+    (kept != counted).then(|| format!("set sizes kept {kept:?}\nbut the sets hold {counted:?}"))
 }

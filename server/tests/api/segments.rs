@@ -989,3 +989,190 @@ async fn saved_segments_are_the_list_s_filter_and_stay_in_their_workspace() {
         );
     }
 }
+
+/// The segment's count is the number of contacts its preview lists (fewer than 100 here).
+async fn agrees(w: &World, match_all: bool, conditions: &[(&str, &str, &str)]) {
+    let s = segment(match_all, conditions);
+    let n = segments::count(&w.app.db, &w.member, &s)
+        .await
+        .unwrap_or_else(|e| panic!("{conditions:?}: {e}"));
+    let listed = segments::preview(&w.app.db, &w.member, &s, 100)
+        .await
+        .expect("preview")
+        .len();
+    assert_eq!(n, i64::try_from(listed).expect("small"), "{conditions:?}");
+}
+
+async fn all_agree(w: &World, conditions: &[&[(&str, &str, &str)]]) {
+    agrees(w, true, &[]).await;
+    for c in conditions {
+        agrees(w, true, c).await;
+    }
+}
+
+/// Segments are counted from set sizes the database's triggers keep (each test's
+/// database is checked against its sets when dropped, in `helpers`): counts stay those of
+/// the preview through opt-ins, deletions, tags, groups and fields deleted, contacts
+/// purged, and the sizes' folding.
+#[tokio::test]
+async fn counts_from_set_sizes_follow_deletions_purges_and_folding() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let w = world(&db).await;
+        history(&w).await;
+        let actor = actor(&w.member);
+        let vip = w.vip.clone();
+        let (pune, old, sms) = (
+            ("field.city", "eq", "Pune"),
+            ("field.age", "gt", "30"),
+            ("opted_out", "is", "sms"),
+        );
+        let lasting: &[&[(&str, &str, &str)]] = &[
+            &[pune],
+            &[("field.city", "neq", "Pune")],
+            &[sms],
+            &[("opted_out", "is_not", "whatsapp")],
+            &[("created_at", "within_last_days", "30")],
+            &[("created_at", "more_than_days_ago", "30")],
+            &[("created_at", "after", "2020-01-01")],
+            &[pune, sms],
+        ];
+        let vip_too: &[&[(&str, &str, &str)]] = &[
+            &[("tag", "has", &vip)],
+            &[("tag", "has_not", &vip)],
+            &[("group", "in", "grp_seg")],
+            &[old],
+            &[("tag", "has", &vip), pune, old],
+        ];
+        all_agree(&w, lasting).await;
+        all_agree(&w, vip_too).await;
+        agrees(&w, false, &[("tag", "has", &vip), pune]).await;
+        agrees(&w, false, &[("tag", "has", &vip), old, sms]).await;
+
+        let mut conn = w.app.db.writer().acquire().await.expect("conn");
+        assert!(
+            opt_outs::opt_in(&mut conn, &w.ids[3], ChannelKind::Sms)
+                .await
+                .expect("opted in")
+        );
+        drop(conn);
+        contact::delete(&w.app.db, &actor, &w.member, &w.ids[0])
+            .await
+            .expect("deleted");
+        all_agree(&w, lasting).await;
+        all_agree(&w, vip_too).await;
+
+        msgbuddy_contacts::set_sizes::compact(&w.app.db)
+            .await
+            .expect("folded");
+        let rows = count(&w.app, "SELECT COUNT(*) FROM contact_set_sizes", &[]).await;
+        let values = count(
+            &w.app,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT set_id, value_text, value_number FROM contact_set_sizes) s",
+            &[],
+        )
+        .await;
+        assert_eq!(rows, values, "one row per value once folded");
+        all_agree(&w, lasting).await;
+
+        let age: String =
+            sqlx::query("SELECT id FROM custom_fields WHERE workspace_id = $1 AND key = 'age'")
+                .bind(w.ws.clone())
+                .fetch_one(w.app.db.reader())
+                .await
+                .expect("age")
+                .get(0);
+        definitions::delete(&w.app.db, &actor, &w.member, &age)
+            .await
+            .expect("field deleted");
+        tags::delete(&w.app.db, &actor, &w.member, &vip)
+            .await
+            .expect("tag deleted");
+        msgbuddy_contacts::groups::delete(&w.app.db, &actor, &w.member, "grp_seg")
+            .await
+            .expect("group deleted");
+        let later = msgbuddy_core::db::now_ms() + 365 * DAY_MS;
+        assert_eq!(contact::purge(&w.app.db, later).await.expect("purged"), 2);
+        all_agree(&w, lasting).await;
+        msgbuddy_contacts::set_sizes::compact(&w.app.db)
+            .await
+            .expect("folded");
+        all_agree(&w, lasting).await;
+    }
+}
+
+/// The list filters on one contact field's value as the segment's condition does (the
+/// list's rows are the preview's), and refuses what it cannot read by `field` or `value`.
+#[tokio::test]
+async fn the_list_filters_on_a_field_s_value_as_a_segment_would() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let mut w = world(&db).await;
+        let (db_, member) = (&w.app.db, &w.member);
+        let by = |field: &str, value: &str| ContactFilter {
+            field: field.into(),
+            value: value.into(),
+            ..ContactFilter::default()
+        };
+        for (field, value, op) in [
+            ("city", "PUNE", "eq"),
+            ("age", "34", "eq"),
+            ("interests", "music", "includes"),
+            ("city", "", "is_set"),
+            ("interests", "", "is_set"),
+            ("city", "Robert'); DROP TABLE contacts; --", "eq"),
+            ("city", "%", "eq"),
+        ] {
+            let page = list::page(db_, member, &by(field, value), None)
+                .await
+                .unwrap_or_else(|e| panic!("{field} {value}: {e}"));
+            let key = format!("field.{field}");
+            let s = segment(true, &[(key.as_str(), op, value)]);
+            let preview = segments::preview(db_, member, &s, 100)
+                .await
+                .expect("preview");
+            assert_eq!(page.rows, preview, "{field} {value:?}");
+            assert_eq!(
+                page.total,
+                i64::try_from(preview.len()).expect("small"),
+                "{field} {value:?}"
+            );
+            if op != "eq" || !value.contains(['%', ';']) {
+                assert!(page.total > 0, "{field} {value:?} finds someone");
+            }
+        }
+        let pune = list::page(db_, member, &by("city", "pune"), None)
+            .await
+            .expect("page");
+        let names: BTreeSet<&str> = pune.rows.iter().map(|r| r.name.as_str()).collect();
+        assert!(
+            names.contains("Asha Rao") && names.contains("Bilal Khan"),
+            "{names:?}"
+        );
+        assert!(
+            !names.contains("Zed Gone") && !names.contains("Tess Test"),
+            "the deleted and test-mode contacts are left out: {names:?}"
+        );
+        for (filter, field) in [
+            (by("nope", "x"), "field"),
+            (by("' OR 1=1 --", ""), "field"),
+            (by("", "Pune"), "field"),
+            (by("age", "old"), "value"),
+            (by("interests", "Chess"), "value"),
+        ] {
+            let e = list::page(db_, member, &filter, None)
+                .await
+                .expect_err("refused");
+            assert_eq!(field_of(e), field, "{filter:?}");
+        }
+        // The page reads the filter from its address and offers the fields.
+        let (status, html) = w
+            .owner
+            .page(&format!("/w/{}/contacts?field=city&value=Pune", w.ws))
+            .await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!("{} contacts", pune.total)), "{html}");
+        assert!(html.contains(r#"data-testid="filter-field""#));
+        assert!(html.contains(r#"value="Pune""#), "{html}");
+    }
+}

@@ -97,7 +97,7 @@ async fn live_columns(db: &Db) -> BTreeSet<String> {
         // Only plain tables: a full-text index (FTS5's virtual table and its shadow
         // tables) is the backend's own, as PostgreSQL's GIN index is.
         Backend::Sqlite => {
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
              JOIN pragma_table_list t ON t.name = m.name AND t.schema = 'main' \
              WHERE m.type = 'table' AND t.type = 'table' \
              AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '\\_%' ESCAPE '\\'"

@@ -96,6 +96,10 @@ pub struct ContactQuery {
     /// `true`: opted out of some channel; `false`: of none.
     pub opted_out: Option<bool>,
     pub blocked: Option<bool>,
+    /// A contact field's key: contacts with `value` in it (holding that choice, for a
+    /// list of choices; `true` or `false`, for a yes/no field; any value, without `value`).
+    pub field: Option<String>,
+    pub value: Option<String>,
     /// `newest` (the default) or `name`.
     pub sort: Option<String>,
     /// From a previous page's `next_cursor`.
@@ -275,6 +279,8 @@ pub async fn list(db: &Db, member: &Member, query: &ContactQuery) -> Result<Cont
         channel: query.channel.clone().unwrap_or_default(),
         opted_out: yes_no(query.opted_out),
         blocked: yes_no(query.blocked),
+        field: query.field.clone().unwrap_or_default(),
+        value: query.value.clone().unwrap_or_default(),
         sort: query.sort.clone().unwrap_or_default(),
     };
     let page = list::page(db, member, &filter, query.cursor.as_deref()).await?;
